@@ -1,0 +1,62 @@
+# alphaforge developer tasks. `make help` lists them.
+# Everything runs inside .venv, created from constraints.txt (exact pins) on first use.
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+PIN    := -c constraints.txt
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help demo check install test test-slow lint format typecheck imports cov bench bundle-data services clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "alphaforge needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet $(PIN) -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install alphaforge with its dev tools (pinned)
+
+demo: $(STAMP) ## The main job: list the bundled real datasets and validate one
+	$(BIN)/alphaforge data list
+	$(BIN)/alphaforge data validate spx_daily
+
+check: $(STAMP) lint typecheck imports test ## The whole check (what CI runs): lint, types, layers, tests
+
+test: $(STAMP) ## Run the test suite (without slow tests)
+	$(BIN)/pytest -n 2 -m "not slow" --cov --cov-report=term
+
+test-slow: $(STAMP) ## Run only the slow tests
+	$(BIN)/pytest -m slow
+
+lint: $(STAMP) ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Reformat and autofix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy on the package (strict on domain, core, config)
+	$(BIN)/mypy
+
+imports: $(STAMP) ## import-linter: the layer contracts of ARCHITECTURE.md
+	$(BIN)/lint-imports
+
+bench: $(STAMP) ## Print the performance figures quoted in the README
+	$(BIN)/python benchmarks/bench_data.py
+
+bundle-data: $(STAMP) ## Rebuild the bundled Parquet copies from ../shared/data
+	$(BIN)/python scripts/bundle_data.py
+
+services: ## Start PostgreSQL and Redis on 127.0.0.1 if they are down
+	bash .ci/services
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

@@ -1,0 +1,1 @@
+"""alphaforge.cli: the Typer command-line interface (top layer)."""

@@ -1,0 +1,1 @@
+"""alphaforge.core."""
