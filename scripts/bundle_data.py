@@ -57,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, table in tables.items():
         target = BUNDLED_DIR / f"{name}.parquet"
         pq.write_table(table, target, compression="zstd", compression_level=9)
-        print(f"{target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}"
-              f"  {table.num_rows} rows")
+        print(
+            f"{target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}"
+            f"  {table.num_rows} rows"
+        )
     return 0
 
 

@@ -9,7 +9,12 @@ from alphaforge import __version__
 from alphaforge.cli._common import ExitCode, exit_code_for
 from alphaforge.cli.main import app
 from alphaforge.core.errors import ConfigError, FatalError, RetryableError
-from alphaforge.data.errors import DataSourceError, DataValidationError, Problem, UnknownDatasetError
+from alphaforge.data.errors import (
+    DataSourceError,
+    DataValidationError,
+    Problem,
+    UnknownDatasetError,
+)
 
 runner = CliRunner()
 
@@ -30,7 +35,7 @@ def test_help_lists_groups_and_exit_codes() -> None:
 @pytest.mark.parametrize(
     ("exc", "code"),
     [
-        (DataValidationError([Problem("f.csv", "bad", row=3, field="high")]), ExitCode.INVALID_DATA),
+        (DataValidationError([Problem("f.csv", "bad", row=3)]), ExitCode.INVALID_DATA),
         (DataSourceError("corrupt"), ExitCode.INVALID_DATA),
         (UnknownDatasetError("nope"), ExitCode.NOT_FOUND),
         (FileNotFoundError("x"), ExitCode.NOT_FOUND),

@@ -35,7 +35,8 @@ def test_registry_matches_file(name: str) -> None:
     assert frame.index.name == "timestamp"
     assert frame.index[0].strftime("%Y-%m-%d") == info.first
     assert frame.index[-1].strftime("%Y-%m-%d") == info.last
-    assert info.source and info.notes
+    assert info.source
+    assert info.notes
     assert len(info.symbols) >= 1
 
 

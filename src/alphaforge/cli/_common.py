@@ -46,21 +46,23 @@ class _State:
 state = _State()
 
 
+# Checked in order: the first matching class decides.
+_EXIT_CODES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], ExitCode], ...] = (
+    (DataValidationError, ExitCode.INVALID_DATA),
+    ((UnknownDatasetError, FileNotFoundError), ExitCode.NOT_FOUND),
+    (DataSourceError, ExitCode.INVALID_DATA),
+    (ConfigError, ExitCode.CONFIG),
+)
+
+
 def exit_code_for(exc: BaseException) -> ExitCode:
     """Map an exception to the exit code documented in :class:`ExitCode`."""
-    if isinstance(exc, DataValidationError):
-        return ExitCode.INVALID_DATA
-    if isinstance(exc, UnknownDatasetError | FileNotFoundError):
-        return ExitCode.NOT_FOUND
-    if isinstance(exc, DataSourceError):
-        return ExitCode.INVALID_DATA
-    if isinstance(exc, ConfigError):
-        return ExitCode.CONFIG
+    for classes, code in _EXIT_CODES:
+        if isinstance(exc, classes):
+            return code
     if is_retryable(exc):
         return ExitCode.RETRYABLE
-    if isinstance(exc, AlphaforgeError):
-        return ExitCode.FAILED
-    return ExitCode.INTERNAL
+    return ExitCode.FAILED if isinstance(exc, AlphaforgeError) else ExitCode.INTERNAL
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

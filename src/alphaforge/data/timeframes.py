@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import BaseOffset
 
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.time import NS_PER_SECOND
@@ -66,9 +67,9 @@ class Timeframe:
         return f"{self.count}{_UNITS[self.unit][1]}"
 
     @property
-    def offset(self) -> pd.DateOffset:
+    def offset(self) -> BaseOffset:
         """The length as a pandas offset (calendar-aware for months)."""
-        return pd.tseries.frequencies.to_offset(self.pandas_freq)
+        return to_offset(self.pandas_freq)
 
     def __str__(self) -> str:
         return self.name

@@ -65,7 +65,7 @@ def load_dataset(name: str, *, columns: list[str] | None = None) -> pd.DataFrame
             "(run `python scripts/bundle_data.py` in a source checkout)"
         )
     wanted = None if columns is None else ["timestamp", *columns]
-    frame = pq.read_table(path, columns=wanted).to_pandas()
+    frame: pd.DataFrame = pq.read_table(path, columns=wanted).to_pandas()
     return frame.set_index("timestamp")
 
 

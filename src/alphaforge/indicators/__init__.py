@@ -1,1 +1,0 @@
-"""alphaforge.indicators."""
