@@ -130,12 +130,15 @@ class _NamedPrintLogger(structlog.PrintLogger):
 
 
 class _NamedPrintLoggerFactory:
-    def __init__(self, file: TextIO) -> None:
+    """Make loggers writing to ``file``, or to whatever ``sys.stderr`` is when they are made
+    (``file=None``): a redirected or replaced stderr (a test runner, a daemon) is followed."""
+
+    def __init__(self, file: TextIO | None) -> None:
         self._file = file
 
     def __call__(self, *args: object) -> _NamedPrintLogger:
         name = args[0] if args and isinstance(args[0], str) else None
-        return _NamedPrintLogger(self._file, name)
+        return _NamedPrintLogger(self._file if self._file is not None else sys.stderr, name)
 
 
 def _add_logger_name(logger: WrappedLogger, _: str, event_dict: EventDict) -> EventDict:
@@ -193,7 +196,7 @@ def configure_logging(
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(_level(level)),
-        logger_factory=_NamedPrintLoggerFactory(out),
+        logger_factory=_NamedPrintLoggerFactory(stream),
         cache_logger_on_first_use=False,
     )
 
@@ -205,3 +208,9 @@ def get_logger(name: str) -> FilteringBoundLogger:
     loggers created before ``configure_logging`` still obey it.
     """
     return cast(FilteringBoundLogger, structlog.get_logger(name))
+
+
+if not structlog.is_configured():
+    # A library must not print to stdout uninvited (structlog's own default): until an entry
+    # point calls configure_logging, only warnings and errors are written, to stderr.
+    configure_logging("WARNING")

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from alphaforge.core.logging import get_logger
 from alphaforge.core.suggest import did_you_mean
 from alphaforge.data.bundled import dataset_info, load_dataset
 from alphaforge.data.bundled.registry import Stamp
@@ -73,6 +74,8 @@ __all__ = ["Catalog", "CatalogEntry"]
 _STAMPS: tuple[str, ...] = get_args(Stamp)
 
 _READ_ATTEMPTS = 3
+
+_log = get_logger(__name__)
 
 
 class Catalog:
@@ -390,6 +393,14 @@ class Catalog:
                 self._sweep(folder)
                 if not any(folder.iterdir()):
                     folder.rmdir()
+        for entry in doomed:
+            _log.info(
+                "catalog.deleted",
+                symbol=entry.symbol,
+                timeframe=entry.timeframe,
+                rows=entry.rows,
+                root=str(self._root),
+            )
         return doomed
 
     # ------------------------------------------------------------ internals
@@ -449,6 +460,15 @@ class Catalog:
                 remove_quietly(data_path)
             raise
         self._sweep(folder)
+        _log.info(
+            "catalog.stored",
+            symbol=committed.symbol,
+            timeframe=committed.timeframe,
+            rows=committed.rows,
+            sha256=digest,
+            source=committed.source,
+            root=str(self._root),
+        )
         return committed
 
     def _sweep(self, folder: Path) -> None:
