@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -53,3 +56,23 @@ def test_exit_codes(exc: BaseException, code: ExitCode) -> None:
 def test_problem_message_names_file_row_field() -> None:
     problem = Problem("spx.csv", "high 1.0 < low 2.0", row=17, field="high", timestamp="2019-03-04")
     assert str(problem) == "spx.csv row 17 (2019-03-04) field 'high': high 1.0 < low 2.0"
+
+
+def test_json_logs_go_to_stderr_and_keep_stdout_clean(tmp_path: Path) -> None:
+    args = ["--log-level", "info", "--log-format", "json", "data", "import",
+            "bundled:binance_xrpusdt_funding_8h", "--catalog", str(tmp_path)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    stored = [r for r in records if r["event"] == "catalog.stored"]
+    assert len(stored) == 1
+    assert stored[0]["symbol"] == "XRPUSDT-PERP"
+    assert stored[0]["level"] == "info"
+    assert stored[0]["timestamp"].endswith("Z")
+    assert "{" not in result.stdout
+
+
+def test_bad_log_level_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["--log-level", "loud", "data", "list", "--bundled"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "--log-level" in result.stderr

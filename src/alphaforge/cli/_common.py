@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import IntEnum
@@ -14,14 +15,20 @@ from rich.markup import escape
 
 from alphaforge.core.errors import AlphaforgeError, ConfigError, is_retryable
 from alphaforge.data.errors import DataSourceError, DataValidationError, UnknownDatasetError
+from alphaforge.domain.errors import InvalidValueError
 
 __all__ = ["ExitCode", "console", "err_console", "exit_code_for", "handle_errors", "state"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Piped output (files, `less`, CI logs) is not bound to a terminal's width: without COLUMNS,
+# Rich would squeeze tables into 80 columns and cut every cell.
+_PIPED_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+
+console = Console(highlight=False, width=_PIPED_WIDTH)
+_PIPED_ERR_WIDTH = None if sys.stderr.isatty() or "COLUMNS" in os.environ else 160
+err_console = Console(stderr=True, highlight=False, width=_PIPED_ERR_WIDTH)
 
 
 class ExitCode(IntEnum):
@@ -29,7 +36,7 @@ class ExitCode(IntEnum):
 
     OK = 0
     INTERNAL = 1  # a bug: please report it with the output of --debug
-    USAGE = 2  # wrong flags or arguments (also what Typer/Click use)
+    USAGE = 2  # wrong or contradictory flags or arguments (also what Typer/Click use)
     INVALID_DATA = 3  # the data broke a hard rule; nothing was stored
     NOT_FOUND = 4  # an unknown dataset, symbol or file
     CONFIG = 5  # a setting is missing, unknown or invalid
@@ -52,6 +59,7 @@ _EXIT_CODES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], 
     ((UnknownDatasetError, FileNotFoundError), ExitCode.NOT_FOUND),
     (DataSourceError, ExitCode.INVALID_DATA),
     (ConfigError, ExitCode.CONFIG),
+    (InvalidValueError, ExitCode.USAGE),  # at the CLI edge: an argument the user can fix
 )
 
 

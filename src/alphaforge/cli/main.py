@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from alphaforge._version import __version__
-from alphaforge.cli._common import ExitCode, console, state
+from alphaforge.cli._common import ExitCode, console, handle_errors, state
 from alphaforge.cli.config import app as config_app
 from alphaforge.cli.data import app as data_app
+from alphaforge.core.logging import configure_logging
+from alphaforge.domain.errors import InvalidValueError
 
 _EXIT_CODES = "  ".join(f"{int(code)} {code.name.lower()}" for code in ExitCode)
 
@@ -37,9 +39,32 @@ def root(
         False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    log_level: str = typer.Option(
+        "WARNING",
+        "--log-level",
+        envvar="ALPHAFORGE_LOGGING__LEVEL",
+        help="Lowest log level written to stderr: DEBUG, INFO, WARNING, ERROR.",
+    ),
+    log_format: str = typer.Option(
+        "console",
+        "--log-format",
+        envvar="ALPHAFORGE_LOGGING__FORMAT",
+        help="Logs as 'console' text or 'json' (one object a line, for log shippers).",
+    ),
 ) -> None:
     """Research, backtest and trade with real data."""
     state.debug = debug
+    _configure_logging(log_level, log_format)
+
+
+@handle_errors
+def _configure_logging(level: str, fmt: str) -> None:
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR")
+    if level.upper() not in levels:
+        raise InvalidValueError(f"--log-level {level!r} is not one of {', '.join(levels)}")
+    if fmt not in ("console", "json"):
+        raise InvalidValueError(f"--log-format {fmt!r} is not 'console' or 'json'")
+    configure_logging(level.upper(), "json" if fmt == "json" else "console")
 
 
 def main() -> None:
