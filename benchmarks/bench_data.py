@@ -29,6 +29,7 @@ from alphaforge.data.catalog import Catalog
 from alphaforge.data.feed import HistoricalFeed
 from alphaforge.data.resample import resample_bars
 from alphaforge.data.validation import validate_frame
+from alphaforge.testing import tiled_bars
 
 ROWS = 1_000_000
 STOCKS = "stocks20_close"
@@ -65,13 +66,7 @@ def best_of(run: Callable[[], object], runs: int, warmup: int = 1) -> tuple[floa
 
 def million_bars() -> pd.DataFrame:
     """Real 5-minute ETH/BTC bars tiled to a million rows, one minute apart (see module doc)."""
-    base = load_dataset("binance_ethbtc_5m")
-    reps = -(-ROWS // len(base))
-    values = np.tile(base.to_numpy(), (reps, 1))[:ROWS]
-    drift = base["close"].iloc[-1] / base["open"].iloc[0]
-    values[:, :4] *= np.repeat(drift ** np.arange(reps), len(base))[:ROWS, None]
-    index = pd.date_range("2018-01-01", periods=ROWS, freq="1min", tz="UTC", name="timestamp")
-    return pd.DataFrame(values, index=index.as_unit("ns"), columns=base.columns)
+    return tiled_bars(ROWS)
 
 
 def stock_frames() -> dict[str, pd.DataFrame]:

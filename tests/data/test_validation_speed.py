@@ -10,6 +10,7 @@ import pytest
 
 from alphaforge.data.bundled import load_dataset
 from alphaforge.data.validation import ValidationReport, validate_frame
+from alphaforge.testing import tiled_bars
 
 ROWS = 1_000_000
 BUDGET_S = 0.2
@@ -29,13 +30,7 @@ def _best_of(frame: pd.DataFrame, runs: int = 5) -> tuple[float, ValidationRepor
 def test_a_million_contiguous_bars() -> None:
     # Real 5-minute ETH/BTC bars repeated end to end (each copy scaled to start where the last
     # one closed) and restamped one minute apart: a clean, gap-free million-bar frame.
-    base = load_dataset("binance_ethbtc_5m")
-    reps = -(-ROWS // len(base))
-    values = np.tile(base.to_numpy(), (reps, 1))[:ROWS]
-    drift = base["close"].iloc[-1] / base["open"].iloc[0]
-    values[:, :4] *= np.repeat(drift ** np.arange(reps), len(base))[:ROWS, None]
-    index = pd.date_range("2018-01-01", periods=ROWS, freq="1min", tz="UTC", name="timestamp")
-    seconds, report = _best_of(pd.DataFrame(values, index=index, columns=base.columns))
+    seconds, report = _best_of(tiled_bars(ROWS))
     assert report.rows == ROWS
     assert report.gaps == ()
     assert seconds <= BUDGET_S, f"validate_frame took {seconds:.3f} s on {ROWS:,} bars"
