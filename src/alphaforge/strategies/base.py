@@ -1,0 +1,136 @@
+"""The strategy API: what a strategy may see and do, and nothing more.
+
+A strategy is a class with typed parameters and callbacks. It sees the market only through a
+``StrategyContext`` (history up to *now*, indicators revealed bar by bar, a read-only portfolio)
+and acts only by submitting ``OrderIntent`` objects, which the risk engine approves or denies.
+It never imports execution, brokers, runtime or store (an import-linter contract), so the same
+class runs unchanged in backtest, paper and live::
+
+    class SmaCross(Strategy):
+        class Params(StrategyParams):
+            fast: int = Field(10, ge=1)
+            slow: int = Field(30, ge=2)
+
+        def on_start(self, ctx: StrategyContext) -> None:
+            self.fast = ctx.indicator("sma", period=self.params.fast)
+            self.slow = ctx.indicator("sma", period=self.params.slow)
+
+        def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
+            if self.slow.ready:
+                ctx.target_percent(bar.symbol, 1.0 if self.fast.value > self.slow.value else 0.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from alphaforge.core.suggest import did_you_mean
+from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.events import Event
+from alphaforge.domain.fills import Fill
+from alphaforge.domain.market import Bar
+from alphaforge.strategies.context import StrategyContext
+
+__all__ = ["Strategy", "StrategyParams"]
+
+
+class StrategyParams(BaseModel):
+    """Base of a strategy's parameters: typed, validated, frozen; unknown names are refused.
+
+    Subclass it inside your strategy as ``Params`` and declare fields with defaults and bounds
+    (``pydantic.Field(10, ge=1, description=...)``); the descriptions become the help of
+    ``alphaforge strategies show NAME``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class Strategy:
+    """Base class of every strategy. Override the callbacks you need; all default to no-ops.
+
+    Callbacks, in the order the kernel calls them:
+
+    * ``on_start(ctx)``: once, before the first bar: declare indicators, read parameters.
+    * ``on_bar(bar, ctx)``: each bar of each subscribed symbol and timeframe, in ``ts_event``
+      order, after fills of earlier orders have been applied.
+    * ``on_fill(fill, ctx)``: each fill of this strategy's orders.
+    * ``on_event(event, ctx)``: order lifecycle news: denied by risk, rejected by the venue,
+      canceled, expired.
+    * ``on_stop(ctx)``: once, after the last bar.
+    """
+
+    Params: ClassVar[type[StrategyParams]] = StrategyParams
+    name: ClassVar[str] = ""
+    """Registry name (``sma_cross``); defaults to the class name in snake case."""
+
+    def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None, **kwargs: Any):
+        """Validate parameters given as a ``Params`` object, a mapping, or keyword arguments."""
+        self.params = self.parse_params(params, **kwargs)
+
+    @classmethod
+    def parse_params(
+        cls, params: StrategyParams | Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> StrategyParams:
+        """Return validated parameters; an unknown name gets a "did you mean" hint."""
+        if isinstance(params, StrategyParams):
+            if kwargs:
+                raise InvalidValueError("pass parameters as a Params object or by name, not both")
+            if not isinstance(params, cls.Params):
+                raise InvalidValueError(
+                    f"{cls.strategy_name()} expects {cls.Params.__name__}, got "
+                    f"{type(params).__name__}"
+                )
+            return params
+        values = {**(params or {}), **kwargs}
+        known = list(cls.Params.model_fields)
+        for key in values:
+            if key not in cls.Params.model_fields:
+                listing = ", ".join(known) or "none"
+                raise InvalidValueError(
+                    f"{cls.strategy_name()} has no parameter {key!r} (it takes {listing})"
+                    f"{did_you_mean(key, known)}"
+                )
+        try:
+            return cls.Params(**values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise InvalidValueError(
+                f"{cls.strategy_name()} parameter {where}={first.get('input')!r}: {first['msg']}"
+            ) from None
+
+    @classmethod
+    def strategy_name(cls) -> str:
+        """The registry name: ``name`` if set, else the class name in snake case."""
+        if cls.name:
+            return cls.name
+        out = []
+        for i, ch in enumerate(cls.__name__):
+            if ch.isupper() and i and not cls.__name__[i - 1].isupper():
+                out.append("_")
+            out.append(ch.lower())
+        return "".join(out)
+
+    # ------------------------------------------------------------------ callbacks
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        """Called once before the first bar: declare indicators here."""
+
+    def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
+        """Called for each bar, after earlier orders' fills were applied."""
+
+    def on_fill(self, fill: Fill, ctx: StrategyContext) -> None:
+        """Called for each fill of this strategy's orders."""
+
+    def on_event(self, event: Event, ctx: StrategyContext) -> None:
+        """Called when an order is denied, rejected, canceled or expires."""
+
+    def on_stop(self, ctx: StrategyContext) -> None:
+        """Called once after the last bar."""
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,65 @@
+"""Moving-average crossover: long when the fast SMA is above the slow one."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from alphaforge.domain.market import Bar
+from alphaforge.strategies.base import Strategy, StrategyParams
+from alphaforge.strategies.context import IndicatorHandle, StrategyContext
+from alphaforge.strategies.registry import register
+
+__all__ = ["SmaCross"]
+
+
+class SmaCrossParams(StrategyParams):
+    """Parameters of :class:`SmaCross`."""
+
+    fast: int = Field(10, ge=1, description="Bars in the fast simple moving average.")
+    slow: int = Field(30, ge=2, description="Bars in the slow simple moving average.")
+    mode: Literal["long_only", "long_short"] = Field(
+        "long_only", description="long_only: flat when fast < slow; long_short: short then."
+    )
+    weight: float = Field(1.0, gt=0, le=1, description="Fraction of equity per position.")
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> SmaCrossParams:
+        if self.fast >= self.slow:
+            raise ValueError(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
+        return self
+
+
+@register
+class SmaCross(Strategy):
+    """Hold ``weight`` of equity long while SMA(fast) > SMA(slow); flat (or short) otherwise.
+
+    The classic trend-following rule (e.g. Brock, Lakonishok & LeBaron, 1992). Decisions use the
+    bar's close; with the default next-open fill rule the trade happens at the next bar's open.
+    Data: close prices of one or more symbols; each is traded on its own signal with
+    ``weight / len(symbols)`` of equity.
+    """
+
+    name = "sma_cross"
+    Params = SmaCrossParams
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        p = self.params
+        assert isinstance(p, SmaCrossParams)  # noqa: S101  # narrowing for mypy
+        self._fast: dict[str, IndicatorHandle] = {}
+        self._slow: dict[str, IndicatorHandle] = {}
+        for symbol in ctx.symbols:
+            self._fast[symbol] = ctx.indicator("sma", symbol=symbol, period=p.fast)
+            self._slow[symbol] = ctx.indicator("sma", symbol=symbol, period=p.slow)
+        self._size = p.weight / len(ctx.symbols)
+        self._short = p.mode == "long_short"
+
+    def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
+        slow = self._slow[bar.symbol]
+        if not slow.ready:
+            return
+        if self._fast[bar.symbol].value > slow.value:
+            ctx.target_percent(bar.symbol, self._size, tag="fast>slow")
+        else:
+            ctx.target_percent(bar.symbol, -self._size if self._short else 0.0, tag="fast<=slow")
