@@ -1,0 +1,253 @@
+"""The simulated broker's matching: order groups against a bar, a close or a trade, and the
+outcomes (fills, cancels, expiries, bracket exits armed).
+
+Private to ``brokers/sim.py``, which owns one ``Matcher`` and hands it every context. The matcher
+holds the book (open groups by symbol), the positions its fills add up to, and the fill reasons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+
+from alphaforge.brokers._sim_book import ROLE_RANK, Context, Group, Working, signed
+from alphaforge.brokers._sim_events import Outbox, fill_quantity, make_fill
+from alphaforge.core.ids import IdSource
+from alphaforge.domain.enums import OrderType, TimeInForce
+from alphaforge.domain.market import Bar, QuoteTick
+from alphaforge.execution.costs import CommissionModel, RecordsFills
+from alphaforge.execution.fill_rules import (
+    FillDecision,
+    Match,
+    PathPoint,
+    is_quiet,
+    match_order,
+)
+from alphaforge.execution.intrabar import PricePath
+from alphaforge.execution.queue import QueuePosition, match_trade
+
+__all__ = ["Matcher"]
+
+_INF = math.inf
+
+
+class Matcher:
+    """Match groups of orders and apply what happens to them, reporting through ``out``."""
+
+    def __init__(
+        self, *, out: Outbox, ids: IdSource, commission: CommissionModel, touch: bool
+    ) -> None:
+        self.out = out
+        self.ids = ids
+        self.commission = commission
+        self.record = commission.record if isinstance(commission, RecordsFills) else None
+        self.touch = touch
+        self.book: dict[str, list[Group]] = {}
+        self.open: dict[str, Working] = {}
+        self.positions: dict[str, Decimal] = {}
+        self.reasons: dict[str, str] = {}
+        self.quotes: dict[str, QuoteTick] = {}
+        self.finished = False
+
+    def run(self, symbol: str, groups: Sequence[Group], context: Context) -> None:
+        """Match every open group of ``symbol`` in submission order, then deliver events."""
+        for group in tuple(groups):
+            if group.is_open:
+                self._run_group(group, context)
+        self.prune(symbol)
+        self.out.flush()
+
+    def _eligible(self, working: Working, context: Context) -> bool:
+        spec = working.spec
+        if not context.immediate and spec.active_after >= context.ts:
+            return False
+        if spec.session is None:
+            spec.session = context.session
+        elif spec.time_in_force is TimeInForce.DAY and spec.session != context.session:
+            self._expire(working, context.expire_ts)
+            return False
+        return True
+
+    def all_quiet(self, groups: Sequence[Group], low: float, high: float) -> bool:
+        """Whether no group can act in a bar trading in ``[low, high]`` (the cheap filter)."""
+        touch = self.touch
+        for group in groups:
+            below, above = group.quiet_band(touch)
+            if low < below or high > above:
+                return False
+        return True
+
+    def _quiet(self, working: Working, context: Context) -> bool:
+        bar = context.bar
+        return bar is not None and is_quiet(working.spec, bar.low, bar.high, touch=self.touch)
+
+    def _match(
+        self, working: Working, path: PricePath, start: PathPoint | None, context: Context
+    ) -> Match:
+        spec = working.spec
+        if context.tick is not None and working.limit_like:
+            if working.queue is None:
+                quote = self.quotes.get(working.symbol)
+                working.queue = QueuePosition.join(spec.limit, spec.side_sign, quote)
+            return match_trade(spec, context.tick, working.queue, price=context.price)
+        return match_order(
+            spec, path, start=start, capacity=context.room, price=context.price, touch=self.touch
+        )
+
+    def _run_group(self, group: Group, context: Context) -> None:
+        start: PathPoint | None = None
+        entry = group.entry
+        if entry is not None and not entry.done:
+            if not self._eligible(entry, context) or self._quiet(entry, context):
+                return
+            match = self._match(entry, context.path(group.sign), None, context)
+            self._apply(entry, match, context)
+            if not entry.done or not group.legs_active:
+                return
+            start = match.at
+        if group.legs_active:
+            self._run_legs(group, context, start)
+
+    def _run_legs(self, group: Group, context: Context, start: PathPoint | None) -> None:
+        legs = [
+            leg
+            for leg in group.legs
+            if not leg.done and (start is not None or self._eligible(leg, context))
+        ]
+        if not legs or all(self._quiet(leg, context) for leg in legs):
+            return
+        if start is not None:
+            for leg in legs:
+                leg.spec.session = context.session if leg.spec.session is None else leg.spec.session
+        path = context.path(legs[0].spec.side_sign)
+        results = [(leg, self._match(leg, path, start, context)) for leg in legs]
+        events = sorted(
+            (
+                (_INF if match.at is None else match.at.t, ROLE_RANK.get(leg.role, 2), index)
+                for index, (leg, match) in enumerate(results)
+                if match.is_event
+            )
+        )
+        if not events:
+            for leg, match in results:
+                self._apply(leg, match, context)
+            return
+        winner, match = results[events[0][2]]
+        note = f" (both exits inside the bar; {path.note})" if len(events) > 1 else ""
+        self._apply(winner, match, context, note)
+        what = "filled" if match.fills else "triggered"
+        for leg in legs:
+            if leg is not winner and not leg.done:
+                self.cancel(leg, context.ts, f"OCO: {winner.role} {what}")
+
+    def _apply(self, working: Working, match: Match, context: Context, note: str = "") -> None:
+        spec = working.spec
+        if working.group is not None:
+            working.group.band = None
+        if match.triggered:
+            spec.triggered = True
+        if not math.isnan(match.extreme):
+            self.ratchet(working, match.extreme)
+        for decision in match.fills:
+            self._fill(working, decision, context, note)
+        if match.cancel_reason is not None and not working.done:
+            self.cancel(working, context.ts, match.cancel_reason)
+
+    def ratchet(self, working: Working, extreme: float) -> None:
+        """Move a trailing stop after ``extreme`` on the order itself, then mirror it."""
+        order = working.order
+        if order.is_terminal:
+            return
+        order.update_trailing_stop(Decimal(repr(extreme)), instrument=working.instrument)
+        if order.stop_price is not None:
+            working.spec.stop = float(order.stop_price)
+
+    def _fill(self, working: Working, decision: FillDecision, context: Context, note: str) -> None:
+        instrument, order, ts = working.instrument, working.order, context.ts
+        quantity = fill_quantity(working, decision.quantity)
+        if quantity <= 0:
+            return
+        price = instrument.price(decision.price)
+        qty, px = float(quantity), float(price)
+        fee = self.commission.commission(
+            qty, px, liquidity=decision.liquidity, instrument=instrument, ts=ts
+        )
+        if self.record is not None:
+            self.record(qty, px, instrument=instrument, ts=ts)
+        fill = make_fill(working, quantity, price, fee, decision.liquidity, ts, self.ids())
+        working.leaves -= quantity
+        working.filled += quantity
+        working.spec.leaves = float(working.leaves)
+        self.positions[order.symbol] = self.positions.get(order.symbol, Decimal(0)) + signed(
+            order.side, quantity
+        )
+        context.room -= qty
+        prefix = "" if working.role in ("order", "entry") else f"{working.role}: "
+        self.reasons[fill.trade_id] = f"{prefix}{decision.reason}{note}"
+        self.out.filled(fill)
+        if working.leaves == 0:
+            if working.filled < order.quantity:
+                self.cancel(working, ts, f"bracket entry filled only {working.filled}")
+            else:
+                self._close(working, ts)
+
+    def cancel(self, working: Working, ts: int, reason: str) -> None:
+        """Report ``working`` canceled and forget it."""
+        self.out.canceled(working.order, ts, reason)
+        self._close(working, ts)
+
+    def _expire(self, working: Working, ts: int) -> None:
+        self.out.expired(working.order, ts)
+        self._close(working, ts)
+
+    def _close(self, working: Working, ts: int) -> None:
+        """Forget a finished order; a finished bracket entry arms or cancels its exits."""
+        working.done = True
+        self.finished = True
+        self.open.pop(working.order.client_order_id, None)
+        group = working.group
+        if group is None:
+            return
+        group.band = None
+        if working is not group.entry or not group.legs:
+            return
+        if working.filled == 0:
+            for leg in group.legs:
+                if not leg.done:
+                    self.cancel(leg, ts, "bracket entry ended unfilled")
+            return
+        for leg in group.legs:
+            leg.leaves = min(leg.leaves, working.filled)
+            leg.spec.leaves = float(leg.leaves)
+            leg.spec.active_after = ts
+            self.join_queue(leg)
+        group.legs_active = True
+
+    def prune(self, symbol: str) -> None:
+        """Drop the finished groups of ``symbol`` (only when something finished)."""
+        groups = self.book.get(symbol)
+        if groups is None or not self.finished:
+            return
+        self.finished = False
+        alive = [group for group in groups if group.is_open]
+        if alive:
+            self.book[symbol] = alive
+        else:
+            del self.book[symbol]
+
+    def start_trailing(self, working: Working, last: Bar | None) -> None:
+        """Start a trailing stop without an initial stop from the last close seen at submission.
+
+        (An exit armed inside a bar starts from its entry's fill price instead, on the path.)
+        """
+        spec = working.spec
+        if spec.order_type is OrderType.TRAILING_STOP and math.isnan(spec.stop) and last:
+            self.ratchet(working, last.close)
+
+    def join_queue(self, working: Working) -> None:
+        """Put a limit order in the queue at its price (used only by trade ticks)."""
+        spec = working.spec
+        if spec.order_type is OrderType.LIMIT:
+            quote = self.quotes.get(working.symbol)
+            working.queue = QueuePosition.join(spec.limit, spec.side_sign, quote)
