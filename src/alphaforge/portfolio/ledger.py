@@ -269,6 +269,13 @@ class Ledger:
         if ts > self._ts:  # noqa: PLR1730 (cheaper than a call to max on the hot path)
             self._ts = ts
 
+    def float_quantity(self, symbol: str) -> float:
+        """Signed quantity as a float (the hot-path mirror; exact value: ``position()``)."""
+        try:
+            return self._qty[self._slot[symbol]]
+        except KeyError:
+            raise self._unknown(symbol) from None
+
     # ------------------------------------------------------------------ exact read-outs
     def cash(self, currency: str | None = None) -> Decimal:
         """Cash held in ``currency`` (0 if none); ``None``: all cash in base currency."""
@@ -407,8 +414,8 @@ class Ledger:
         )
 
     # ------------------------------------------------------------------ package internals
-    def _row(self) -> tuple[float, float, float, float]:
-        """``(equity, cash, gross, net)`` in one pass, for ``EquityRecorder``."""
+    def equity_row(self) -> tuple[float, float, float, float]:
+        """``(equity, cash, gross, net)`` in base currency, in one pass over the float mirror."""
         net = gross = 0.0
         for value in self._mv:
             net += value

@@ -59,9 +59,22 @@ class EquityRecorder:
         if len(self._stamps) == CHUNK_ROWS:
             self._flush()
 
+    def extend(self, ts: np.ndarray, values: np.ndarray) -> None:
+        """Add many rows at once: ``ts`` (int64 ns, sorted) and ``values`` of shape (n, 4)."""
+        if len(ts) == 0:
+            return
+        if self._stamps:
+            self._flush()
+        last = self._last_ts
+        if last is not None and int(ts[0]) < last:
+            raise InvalidValueError(f"ts {int(ts[0])} is before the previous row's {last}")
+        self._stamp_chunks.append(np.asarray(ts, dtype=np.int64))
+        self._chunks.append(np.asarray(values, dtype=np.float64).reshape(-1, _WIDTH))
+        self._last_ts = int(ts[-1])
+
     def record(self, ledger: Ledger, ts: int) -> None:
         """Add the ledger's current ``(equity, cash, gross, net)`` at ``ts``."""
-        equity, cash, gross, net = ledger._row()  # package-internal: one pass over the mirror
+        equity, cash, gross, net = ledger.equity_row()
         self.append(ts, equity, cash, gross, net)
 
     def arrays(self) -> dict[str, np.ndarray]:

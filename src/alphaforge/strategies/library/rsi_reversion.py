@@ -46,12 +46,16 @@ class RsiReversion(Strategy):
             s: ctx.indicator("rsi", symbol=s, period=p.period) for s in ctx.symbols
         }
         self._size = p.weight / len(ctx.symbols)
+        self._long: dict[str, bool] = {}
 
     def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
         rsi = self._rsi[bar.symbol]
         if not rsi.ready:
             return
-        if rsi.value < self._p.lower:
+        long = self._long.get(bar.symbol, False)
+        if not long and rsi.value < self._p.lower:
+            self._long[bar.symbol] = True
             ctx.target_percent(bar.symbol, self._size, tag="rsi<lower")
-        elif rsi.value > self._p.upper:
+        elif long and rsi.value > self._p.upper:
+            self._long[bar.symbol] = False
             ctx.target_percent(bar.symbol, 0.0, tag="rsi>upper")

@@ -35,6 +35,9 @@ class SmaCrossParams(StrategyParams):
 class SmaCross(Strategy):
     """Hold ``weight`` of equity long while SMA(fast) > SMA(slow); flat (or short) otherwise.
 
+    Orders go out when the signal changes (including the first bar both averages are ready);
+    between changes the position is held, not resized as equity moves.
+
     The classic trend-following rule (e.g. Brock, Lakonishok & LeBaron, 1992). Decisions use the
     bar's close; with the default next-open fill rule the trade happens at the next bar's open.
     Data: close prices of one or more symbols; each is traded on its own signal with
@@ -54,12 +57,17 @@ class SmaCross(Strategy):
             self._slow[symbol] = ctx.indicator("sma", symbol=symbol, period=p.slow)
         self._size = p.weight / len(ctx.symbols)
         self._short = p.mode == "long_short"
+        self._state: dict[str, bool] = {}
 
     def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
         slow = self._slow[bar.symbol]
         if not slow.ready:
             return
-        if self._fast[bar.symbol].value > slow.value:
+        up = self._fast[bar.symbol].value > slow.value
+        if self._state.get(bar.symbol) is up:
+            return  # trade on a change of signal only; positions are not rebalanced in between
+        self._state[bar.symbol] = up
+        if up:
             ctx.target_percent(bar.symbol, self._size, tag="fast>slow")
         else:
             ctx.target_percent(bar.symbol, -self._size if self._short else 0.0, tag="fast<=slow")

@@ -1,0 +1,157 @@
+"""The execution engine: turns approved intents into orders, sends them, applies what comes back.
+
+It owns every ``Order`` of a run (the broker only reports events), gives each a unique client
+order id, applies broker events through the order state machine, books fills into the ledger
+exactly once (by trade id), and tells its listener (the kernel, which tells the strategy). The
+same engine drives the simulated broker in backtest and paper trading and a real venue in live
+trading: it does not know which one it talks to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from alphaforge.core.ids import IdFactory, IdSource
+from alphaforge.domain.enums import OrderSide
+from alphaforge.domain.events import OrderDenied, OrderEvent, OrderFilled
+from alphaforge.domain.orders import Order
+from alphaforge.execution.broker import Broker, apply_event
+
+if TYPE_CHECKING:
+    from alphaforge.domain.fills import Fill
+    from alphaforge.domain.intents import OrderIntent
+    from alphaforge.portfolio import Ledger
+
+__all__ = ["ExecutionEngine"]
+
+Listener = Callable[[Order, OrderEvent], None]
+
+
+class ExecutionEngine:
+    """Send orders to ``broker``, book its fills into ``ledger``, report to ``listener``."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        ledger: Ledger,
+        *,
+        order_ids: IdSource | None = None,
+        event_ids: IdSource | None = None,
+        listener: Listener | None = None,
+    ) -> None:
+        """Connect to ``broker``; ids are deterministic (``O-1``, ``E-1``, ...) by default."""
+        self._broker = broker
+        self._ledger = ledger
+        self._order_ids: IdSource = order_ids or IdFactory("O")
+        self._event_ids: IdSource = event_ids or IdFactory("E")
+        self._listener = listener
+        self._orders: dict[str, Order] = {}
+        self._open: dict[str, Order] = {}
+        self._open_by_symbol: dict[str, dict[str, Order]] = {}
+        self._trade_ids: set[str] = set()
+        self.fills: list[Fill] = []
+        self.fill_reasons: list[str | None] = []
+        broker.set_event_handler(self._on_event)
+
+    def set_listener(self, listener: Listener | None) -> None:
+        """Report every applied event (and denial) to ``listener``."""
+        self._listener = listener
+
+    # ------------------------------------------------------------------ commands
+
+    def submit(self, intent: OrderIntent, ts: int) -> Order:
+        """Create an order from an approved intent and send it; return it."""
+        order = Order(intent, ts_init=ts, client_order_id=self._client_id(intent))
+        self._orders[order.client_order_id] = order
+        order.submit(ts)
+        self._open[order.client_order_id] = order
+        self._open_by_symbol.setdefault(order.symbol, {})[order.client_order_id] = order
+        self._broker.submit(order)
+        return order
+
+    def deny(self, intent: OrderIntent, ts: int, reason: str) -> Order:
+        """Record an intent the risk engine refused (it never reaches the broker)."""
+        order = Order(intent, ts_init=ts, client_order_id=self._client_id(intent))
+        self._orders[order.client_order_id] = order
+        order.deny(ts, reason)
+        event = OrderDenied(
+            ts_event=ts,
+            ts_init=ts,
+            event_id=self._event_ids(),
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            reason=reason,
+        )
+        if self._listener is not None:
+            self._listener(order, event)
+        return order
+
+    def cancel(self, client_order_id: str) -> None:
+        """Ask the broker to cancel an open order (a finished one is left alone)."""
+        if client_order_id in self._open:
+            self._broker.cancel(client_order_id)
+
+    # ------------------------------------------------------------------ reading
+
+    def order(self, client_order_id: str) -> Order:
+        """The order with this id (raises ``KeyError`` for an unknown id)."""
+        return self._orders[client_order_id]
+
+    def orders(self) -> Iterator[Order]:
+        """Every order of the run, in creation order."""
+        return iter(self._orders.values())
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """The orders still working, optionally of one symbol."""
+        if symbol is None:
+            return list(self._open.values())
+        return list(self._open_by_symbol.get(symbol, {}).values())
+
+    def has_open(self, symbol: str) -> bool:
+        """Whether ``symbol`` has an order still working (cheap: the per-bar path asks)."""
+        return bool(self._open_by_symbol.get(symbol))
+
+    def pending_quantity(self, symbol: str) -> Decimal:
+        """Signed quantity that open orders of ``symbol`` still want to trade."""
+        working = self._open_by_symbol.get(symbol)
+        if not working:
+            return Decimal(0)
+        total = Decimal(0)
+        for order in working.values():
+            sign = 1 if order.side is OrderSide.BUY else -1
+            total += sign * order.leaves_qty
+        return total
+
+    # ------------------------------------------------------------------ broker events
+
+    def _on_event(self, event: OrderEvent) -> None:
+        order = self._orders.get(event.client_order_id)
+        if order is None:
+            return  # an order of another engine on a shared venue: not ours
+        if isinstance(event, OrderFilled):
+            fill = event.fill
+            if fill.trade_id in self._trade_ids:
+                return  # a venue re-sent a fill: book it once
+            self._trade_ids.add(fill.trade_id)
+            apply_event(order, event)
+            self._ledger.apply(fill)
+            self.fills.append(fill)
+            reason = getattr(self._broker, "fill_reason", None)
+            self.fill_reasons.append(reason(fill.trade_id) if reason is not None else None)
+        else:
+            apply_event(order, event)
+        if order.is_terminal:
+            self._open.pop(order.client_order_id, None)
+            by_symbol = self._open_by_symbol.get(order.symbol)
+            if by_symbol is not None:
+                by_symbol.pop(order.client_order_id, None)
+        if self._listener is not None:
+            self._listener(order, event)
+
+    def _client_id(self, intent: OrderIntent) -> str:
+        chosen = intent.client_order_id or self._order_ids()
+        if chosen in self._orders:
+            raise ValueError(f"client order id {chosen!r} is already used in this run")
+        return chosen

@@ -1,0 +1,316 @@
+"""The kernel's implementation of ``StrategyContext``: history up to now, indicators, orders.
+
+Everything a strategy reads is cut at the current event: ``history`` returns read-only views
+that end at the current bar of each stream, indicator handles hold the value after the current
+bar (the kernel updates them before ``on_bar``), and the portfolio is a ``LedgerView``. Orders go
+to the kernel, which passes them to the risk engine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from alphaforge.core.suggest import did_you_mean
+from alphaforge.domain.enums import OrderSide, OrderType, TimeInForce
+from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.intents import OrderIntent
+from alphaforge.domain.time import ns_to_dt
+from alphaforge.indicators.registry import get_indicator
+
+if TYPE_CHECKING:
+    from alphaforge.indicators.streaming import StreamingIndicator
+    from alphaforge.portfolio import Ledger, LedgerView
+    from alphaforge.runtime.kernel import Kernel
+
+__all__ = ["BacktestContext", "Handle", "StreamState"]
+
+_FIELDS = ("open", "high", "low", "close", "volume")
+
+
+class Handle:
+    """A declared indicator: ``value`` and ``ready`` after the current bar of its stream."""
+
+    __slots__ = ("_indicator", "_update", "inputs", "name", "outputs", "ready", "value")
+
+    def __init__(
+        self,
+        name: str,
+        indicator: StreamingIndicator[Any],
+        inputs: tuple[int, ...],
+        outputs: tuple[str, ...],
+    ) -> None:
+        self.name = name
+        self._indicator = indicator
+        self.inputs = inputs  # indices into (open, high, low, close, volume)
+        self.outputs = outputs
+        self.value: Any = indicator.value
+        self.ready = False
+        self._update = self._make_update()
+
+    def update(self, row: tuple[float, float, float, float, float]) -> None:
+        """Feed one bar (the kernel calls this before the strategy's ``on_bar``)."""
+        self._update(row)
+
+    def _make_update(self) -> Callable[[tuple[float, float, float, float, float]], None]:
+        # One specialized closure per arity: the per-bar path does no list building.
+        ind = self._indicator
+        step = ind.update  # type: ignore[attr-defined]
+        inputs = self.inputs
+        if len(inputs) == 1:
+            (a,) = inputs
+
+            def one(row: tuple[float, float, float, float, float]) -> None:
+                self.value = step(row[a])
+                if not self.ready:
+                    self.ready = ind.ready
+
+            return one
+
+        def many(row: tuple[float, float, float, float, float]) -> None:
+            self.value = step(*[row[i] for i in inputs])
+            if not self.ready:
+                self.ready = ind.ready
+
+        return many
+
+    def __getitem__(self, output: str) -> float:
+        try:
+            i = self.outputs.index(output)
+        except ValueError:
+            raise InvalidValueError(
+                f"{self.name} has no output {output!r} (outputs: {', '.join(self.outputs)})"
+                f"{did_you_mean(output, self.outputs)}"
+            ) from None
+        value = self.value
+        return float(value[i]) if isinstance(value, tuple) else float(value)
+
+    def __repr__(self) -> str:
+        return f"Handle({self.name}, value={self.value!r}, ready={self.ready})"
+
+
+class StreamState:
+    """One bar stream's data and how far the run has read it."""
+
+    __slots__ = ("arrays", "handles", "position", "symbol", "timeframe", "ts")
+
+    def __init__(
+        self, symbol: str, timeframe: str, arrays: Mapping[str, np.ndarray], ts: np.ndarray
+    ):
+        self.symbol = symbol
+        self.timeframe = timeframe
+        self.arrays = dict(arrays)
+        self.ts = ts
+        self.position = -1  # index of the current bar in this stream
+        self.handles: list[Handle] = []
+
+
+class BacktestContext:
+    """``StrategyContext`` for the kernel (see the module docstring)."""
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        ledger: Ledger,
+        view: LedgerView,
+        streams: Mapping[tuple[str, str], StreamState],
+        primary: Mapping[str, StreamState],
+    ) -> None:
+        self._kernel = kernel
+        self._ledger = ledger
+        self._view = view
+        self._streams = streams
+        self._primary = primary
+        self._symbols = tuple(primary)
+        self.now_ns = 0
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def now(self) -> datetime:
+        """The current event's time (UTC)."""
+        return ns_to_dt(self.now_ns)
+
+    @property
+    def symbols(self) -> Sequence[str]:
+        """The symbols of this run, in feed order."""
+        return self._symbols
+
+    @property
+    def portfolio(self) -> LedgerView:
+        """A read-only view of the account."""
+        return self._view
+
+    def history(
+        self,
+        symbol: str,
+        field: str = "close",
+        n: int | None = None,
+        *,
+        timeframe: str | None = None,
+    ) -> np.ndarray:
+        """The last ``n`` values (all when ``None``) of ``field`` up to the current bar."""
+        stream = self._stream(symbol, timeframe)
+        if field not in stream.arrays:
+            raise InvalidValueError(
+                f"unknown field {field!r}; expected one of {', '.join(stream.arrays)}"
+                f"{did_you_mean(field, list(stream.arrays))}"
+            )
+        end = stream.position + 1
+        start = 0 if n is None else max(0, end - n)
+        view = stream.arrays[field][start:end]
+        view.flags.writeable = False
+        return view
+
+    def indicator(
+        self, name: str, *, symbol: str | None = None, timeframe: str | None = None, **params: Any
+    ) -> Handle:
+        """Declare an indicator on a stream; declared late, it is warmed on the history so far."""
+        spec = get_indicator(name)
+        resolved = spec.resolve(params)
+        stream = self._stream(symbol, timeframe)
+        missing = [f for f in spec.inputs if f not in _FIELDS]
+        if missing:
+            raise InvalidValueError(f"{name} needs {missing}, which bars do not carry")
+        inputs = tuple(_FIELDS.index(f) for f in spec.inputs)
+        handle = Handle(spec.name, spec.streaming(**resolved), inputs, spec.outputs)
+        arrays = [stream.arrays[f] for f in _FIELDS]
+        for i in range(stream.position + 1):
+            handle.update(tuple(float(a[i]) for a in arrays))  # type: ignore[arg-type]
+        stream.handles.append(handle)
+        return handle
+
+    def open_orders(self, symbol: str | None = None) -> Sequence[str]:
+        """Client order ids of the open orders (of ``symbol``)."""
+        return [o.client_order_id for o in self._kernel.engine.open_orders(symbol)]
+
+    # ------------------------------------------------------------------ acting
+
+    def submit(self, intent: OrderIntent) -> str:
+        """Send an intent to the risk engine; return its client order id."""
+        return self._kernel.submit(intent)
+
+    def cancel(self, client_order_id: str) -> None:
+        """Ask to cancel an open order."""
+        self._kernel.engine.cancel(client_order_id)
+
+    def order(self, symbol: str, side: OrderSide, quantity: float, **kwargs: Any) -> str:
+        """Build an intent (market unless ``limit_price`` or ``stop_price`` is given); submit it."""
+        side = OrderSide(side)
+        limit, stop = kwargs.pop("limit_price", None), kwargs.pop("stop_price", None)
+        if limit is not None and stop is not None:
+            intent = OrderIntent.stop_limit(symbol, side, quantity, stop, limit, **kwargs)
+        elif limit is not None:
+            intent = OrderIntent.limit(symbol, side, quantity, limit, **kwargs)
+        elif stop is not None:
+            intent = OrderIntent.stop(symbol, side, quantity, stop, **kwargs)
+        else:
+            intent = OrderIntent.market(symbol, side, quantity, **kwargs)
+        return self.submit(intent)
+
+    def target_quantity(
+        self,
+        symbol: str,
+        quantity: float,
+        *,
+        order_type: OrderType = OrderType.MARKET,
+        limit_price: float | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        tag: str | None = None,
+    ) -> str | None:
+        """Trade towards a signed ``quantity``, counting open orders; None when already there."""
+        ledger, engine = self._ledger, self._kernel.engine
+        instrument = ledger.instrument(symbol)
+        # The common case costs no Decimal: no open order and a move under one lot.
+        if not engine.has_open(symbol) and abs(quantity - ledger.float_quantity(symbol)) < float(
+            instrument.lot_size
+        ):
+            return None
+        held = ledger.position(symbol).quantity + engine.pending_quantity(symbol)
+        delta = instrument.round_quantity(Decimal(repr(float(quantity))) - held)
+        if delta == 0:
+            return None
+        side = OrderSide.BUY if delta > 0 else OrderSide.SELL
+        if order_type is OrderType.LIMIT:
+            if limit_price is None:
+                raise InvalidValueError("a LIMIT target needs limit_price")
+            intent = OrderIntent.limit(
+                symbol, side, abs(delta), limit_price, time_in_force=time_in_force, tag=tag
+            )
+        elif order_type is OrderType.MARKET:
+            intent = OrderIntent.market(
+                symbol, side, abs(delta), time_in_force=time_in_force, tag=tag
+            )
+        else:
+            raise InvalidValueError(f"targets trade with MARKET or LIMIT orders, not {order_type}")
+        return self.submit(intent)
+
+    def target_percent(self, symbol: str, percent: float, *, tag: str | None = None) -> str | None:
+        """Trade towards a position worth ``percent`` of equity at the last price."""
+        unit = self._kernel.unit_value(symbol)
+        equity = self._ledger.equity()
+        if not (math.isfinite(unit) and unit > 0):
+            raise InvalidValueError(f"{symbol} has no price yet: cannot size a percent target")
+        return self.target_quantity(symbol, percent * equity / unit, tag=tag)
+
+    def target_weights(self, weights: Mapping[str, float], *, tag: str | None = None) -> list[str]:
+        """Rebalance to ``weights`` (others go to zero); orders that sell go first."""
+        unknown = [s for s in weights if s not in self._primary]
+        if unknown:
+            raise InvalidValueError(
+                f"unknown symbols {unknown}{did_you_mean(unknown[0], list(self._primary))}"
+            )
+        equity = self._ledger.equity()
+        moves: list[tuple[bool, str, float]] = []
+        for symbol in self._symbols:
+            unit = self._kernel.unit_value(symbol)
+            if not (math.isfinite(unit) and unit > 0):
+                continue  # no price yet: nothing can be sized (and nothing is held)
+            target = weights.get(symbol, 0.0) * equity / unit
+            held = float(self._ledger.position(symbol).quantity)
+            moves.append((target >= held, symbol, target))
+        ids = []
+        for _, symbol, target in sorted(moves, key=lambda m: m[0]):  # sells (False) first
+            order_id = self.target_quantity(symbol, target, tag=tag)
+            if order_id is not None:
+                ids.append(order_id)
+        return ids
+
+    # ------------------------------------------------------------------ internals
+
+    def _stream(self, symbol: str | None, timeframe: str | None) -> StreamState:
+        if symbol is None:
+            if len(self._symbols) != 1:
+                raise InvalidValueError(
+                    f"this run trades {len(self._symbols)} symbols; pass symbol= "
+                    f"(one of {', '.join(self._symbols)})"
+                )
+            symbol = self._symbols[0]
+        if timeframe is None:
+            stream = self._primary.get(symbol)
+            if stream is None:
+                raise InvalidValueError(
+                    f"unknown symbol {symbol!r}{did_you_mean(symbol, list(self._primary))}"
+                )
+            return stream
+        found = self._streams.get((symbol, timeframe))
+        if found is None:
+            held = [f"{s} {t}" for s, t in self._streams]
+            raise InvalidValueError(f"no {symbol} {timeframe} bars in this run (it has {held})")
+        return found
+
+
+def unit_value_fn(ledger: Ledger) -> Callable[[str], float]:
+    """Return a function: one unit's base-currency value at the last mark."""
+
+    def unit(symbol: str) -> float:
+        price = ledger.last_price(symbol)
+        instrument = ledger.instrument(symbol)
+        return price * float(instrument.multiplier)
+
+    return unit

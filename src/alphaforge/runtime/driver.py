@@ -1,0 +1,412 @@
+"""``backtest()``: one call from a strategy and data to a result with metrics and a tearsheet.
+
+>>> result = backtest("sma_cross", data="spx_daily", params={"fast": 20, "slow": 100})
+>>> result.metrics.sharpe_ratio
+>>> result.write("out/")
+
+``data`` is a bundled dataset name, a catalog symbol, a CSV/Parquet file, a DataFrame, or a mapping
+of symbol to DataFrame. Defaults of cash, costs, fill rule and risk limits come from the
+``[backtest]`` and ``[risk]`` sections of the configuration; arguments override them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from alphaforge._version import __version__
+from alphaforge.analytics import compute_metrics
+from alphaforge.brokers.sim import SimulatedBroker
+from alphaforge.config import AlphaforgeConfig, load_config
+from alphaforge.config.settings import public_settings
+from alphaforge.core.suggest import did_you_mean
+from alphaforge.data.bundled import dataset_info, list_datasets, load_dataset
+from alphaforge.data.calendars import infer_frequency
+from alphaforge.data.catalog import Catalog
+from alphaforge.data.catalog_args import time_bound
+from alphaforge.data.errors import UnknownDatasetError
+from alphaforge.data.feed import HistoricalFeed
+from alphaforge.data.sources import read_file
+from alphaforge.data.validation import validate_frame
+from alphaforge.domain.enums import AssetClass
+from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.instruments import Instrument
+from alphaforge.execution.costs import BpsCommission
+from alphaforge.execution.engine import ExecutionEngine
+from alphaforge.execution.slippage import SlippageBps
+from alphaforge.portfolio import Ledger
+from alphaforge.risk import RiskEngine, RiskLimits
+from alphaforge.runtime.kernel import Kernel
+from alphaforge.runtime.result import BacktestResult, build_trades, fills_frame, orders_frame
+from alphaforge.strategies import Strategy, get_strategy
+
+__all__ = ["BacktestSettings", "Series", "backtest", "load_series"]
+
+DataLike = str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]
+_EQUITY_LIKE = {"equity", "index", "etf", "volatility", "commodity"}
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    """The settings of one run, after arguments were merged over the configuration."""
+
+    cash: str
+    currency: str
+    commission_bps: float
+    slippage_bps: float
+    fill: str
+    allow_short: bool
+    max_position_weight: float
+    max_gross_leverage: float
+    max_drawdown_halt: float | None
+    trading_state: str
+    fractional: bool
+    start: str | None
+    end: str | None
+
+
+@dataclass(frozen=True)
+class Series:
+    """One symbol's bars as the engine takes them, with where they came from."""
+
+    symbol: str
+    timeframe: str
+    frame: pd.DataFrame
+    calendar: str | None
+    stamp: str
+    asset_class: str
+    currency: str
+    source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def backtest(
+    strategy: str | type[Strategy] | Strategy,
+    data: DataLike = "spx_daily",
+    *,
+    params: Mapping[str, Any] | None = None,
+    symbols: Sequence[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    timeframe: str | None = None,
+    calendar: str | None = None,
+    cash: float | str | Decimal | None = None,
+    currency: str | None = None,
+    commission_bps: float | None = None,
+    slippage_bps: float | None = None,
+    fill: Literal["next_open", "close"] | None = None,
+    mode: Literal["event", "vector"] = "event",
+    benchmark: str | pd.Series | None = None,
+    allow_short: bool | None = None,
+    max_position_weight: float | None = None,
+    max_gross_leverage: float | None = None,
+    fractional: bool = False,
+    config: AlphaforgeConfig | None = None,
+) -> BacktestResult:
+    """Run ``strategy`` over ``data``; see the module docstring and ``docs/backtesting.md``.
+
+    ``start``: bars before it only warm up indicators (no orders, no equity). ``benchmark``: a
+    bundled dataset, a symbol of the run, or a price series; default: buying and holding the
+    first symbol. ``fractional``: trade fractional units (default: whole shares/contracts).
+    """
+    if mode != "event":
+        raise InvalidValueError("mode='vector' is not available yet; use mode='event'")
+    cfg = config or load_config()
+    bt, rk = cfg.backtest, cfg.risk
+    strat = _strategy(strategy, params)
+    series = load_series(data, symbols=symbols, timeframe=timeframe, calendar=calendar, config=cfg)
+    settings = BacktestSettings(
+        cash=str(cash if cash is not None else bt.cash),
+        currency=(currency or bt.currency).upper(),
+        commission_bps=float(commission_bps if commission_bps is not None else bt.commission_bps),
+        slippage_bps=float(slippage_bps if slippage_bps is not None else bt.slippage_bps),
+        fill=str(fill or bt.fill),
+        allow_short=bool(allow_short if allow_short is not None else bt.allow_short),
+        max_position_weight=float(max_position_weight or rk.max_position_weight),
+        max_gross_leverage=float(max_gross_leverage or rk.max_gross_leverage),
+        max_drawdown_halt=rk.max_drawdown_halt,
+        trading_state=str(rk.trading_state),
+        fractional=fractional,
+        start=None if start is None else str(start),
+        end=None if end is None else str(end),
+    )
+    if settings.fill not in ("next_open", "close"):
+        raise InvalidValueError(
+            f"fill {settings.fill!r} is not available in backtests yet; use 'next_open' or 'close'"
+        )
+    instruments = [_instrument(s, fractional) for s in series]
+    ledger = Ledger(settings.currency, cash=Decimal(settings.cash), instruments=instruments)
+    broker = SimulatedBroker(
+        instruments,
+        fill_mode="close" if settings.fill == "close" else "next_open",
+        commission=BpsCommission(settings.commission_bps) if settings.commission_bps else None,
+        slippage=SlippageBps(settings.slippage_bps) if settings.slippage_bps else None,
+        allow_short=settings.allow_short,
+    )
+    engine = ExecutionEngine(broker, ledger)
+    risk = RiskEngine(
+        RiskLimits(
+            max_position_weight=settings.max_position_weight,
+            max_gross_leverage=settings.max_gross_leverage,
+            allow_short=settings.allow_short,
+            max_drawdown_halt=settings.max_drawdown_halt,
+        ),
+        state=settings.trading_state,
+    )
+    feed = HistoricalFeed(end=end)
+    for s in series:
+        feed.add_bars(s.symbol, s.timeframe, s.frame, stamp=s.stamp, calendar=s.calendar)
+    batch = feed.arrays()
+    if len(batch) == 0:
+        raise InvalidValueError("no bars to run on between start and end")
+    start_ns = None if start is None else int(time_bound(start, "start").value)  # type: ignore[union-attr]
+    kernel = Kernel(
+        batch=batch,
+        bars=feed.bars(),
+        strategy=strat,
+        ledger=ledger,
+        broker=broker,
+        engine=engine,
+        risk=risk,
+        start_ns=start_ns,
+    )
+    kernel.run()
+    return _result(kernel, strat, series, settings, benchmark, cfg)
+
+
+def _strategy(
+    strategy: str | type[Strategy] | Strategy, params: Mapping[str, Any] | None
+) -> Strategy:
+    if isinstance(strategy, Strategy):
+        if params:
+            raise InvalidValueError("pass params to the strategy's constructor, not to backtest()")
+        return strategy
+    cls = get_strategy(strategy) if isinstance(strategy, str) else strategy
+    return cls(dict(params or {}))
+
+
+def _result(
+    kernel: Kernel,
+    strategy: Strategy,
+    series: Sequence[Series],
+    settings: BacktestSettings,
+    benchmark: str | pd.Series | None,
+    cfg: AlphaforgeConfig,
+) -> BacktestResult:
+    ledger, engine = kernel.ledger, kernel.engine
+    equity = kernel.recorder.to_frame()
+    if len(equity) < 2:
+        raise InvalidValueError(
+            f"the run covered {len(equity)} bar(s); a backtest needs at least 2"
+        )
+    orders = list(engine.orders())
+    bar_times = {sym: st.ts for sym, st in kernel.primary.items()}
+    last_prices = {sym: ledger.last_price(sym) for sym in kernel.primary}
+    end_ts = int(kernel.primary[next(iter(kernel.primary))].ts[-1]) if kernel.primary else None
+    trades = build_trades(
+        engine.fills,
+        engine.fill_reasons,
+        {o.client_order_id: o for o in orders},
+        {s.symbol: ledger.instrument(s.symbol) for s in series},
+        bar_times,
+        last_prices,
+        end_ts,
+    )
+    costs = {kind: float(value) for kind, value in ledger.costs_by_kind().items()}
+    bench = _benchmark(benchmark, series)
+    closed = trades[trades["exit_reason"] != "open at end"]
+    exposure = equity["gross"] / equity["equity"]
+    metrics = compute_metrics(
+        equity["equity"],
+        trades=closed,
+        benchmark=bench,
+        costs=costs,
+        exposure=exposure,
+        turnover=float(ledger.traded_notional()),
+    )
+    params = strategy.params.model_dump(mode="json")
+    provenance = {
+        "alphaforge": __version__,
+        "data": [
+            {
+                "symbol": s.symbol,
+                "timeframe": s.timeframe,
+                "source": s.source,
+                "rows": len(s.frame),
+                "first": s.frame.index[0].isoformat(),
+                "last": s.frame.index[-1].isoformat(),
+                **s.extra,
+            }
+            for s in series
+        ],
+        "benchmark": None if bench is None else str(bench.name),
+        "period": {"first": equity.index[0].isoformat(), "last": equity.index[-1].isoformat()},
+    }
+    run_settings = {"backtest": asdict(settings), "risk": public_settings(cfg.risk)}
+    digest = hashlib.sha256(
+        json.dumps(
+            {"strategy": strategy.strategy_name(), "params": params, "settings": run_settings,
+             "data": provenance["data"], "version": __version__},
+            sort_keys=True, default=str,
+        ).encode()
+    ).hexdigest()  # fmt: skip
+    return BacktestResult(
+        strategy=strategy.strategy_name(),
+        params=params,
+        equity=equity,
+        orders=orders_frame(orders),
+        fills=fills_frame(engine.fills, engine.fill_reasons),
+        trades=trades,
+        metrics=metrics,
+        costs=costs,
+        benchmark=bench,
+        prices={s.symbol: s.frame for s in series},
+        provenance=provenance,
+        settings=run_settings,
+        run_id=digest[:16],
+    )
+
+
+def _benchmark(benchmark: str | pd.Series | None, series: Sequence[Series]) -> pd.Series | None:
+    if isinstance(benchmark, pd.Series):
+        return benchmark if benchmark.name else benchmark.rename("benchmark")
+    if benchmark is None:
+        first = series[0]
+        return _at_close(first).rename(f"{first.symbol} buy and hold")
+    for s in series:
+        if s.symbol == benchmark.upper():
+            return _at_close(s).rename(f"{s.symbol} buy and hold")
+    info = dataset_info(benchmark)
+    if info.kind not in ("ohlcv", "close") or len(info.symbols) != 1:
+        raise InvalidValueError(f"benchmark {benchmark!r} must be a one-symbol price dataset")
+    frame = load_dataset(benchmark)
+    s = Series(info.symbols[0], info.frequency, frame, info.calendar, info.stamp,
+               info.asset_class, info.currency, f"bundled:{benchmark}")  # fmt: skip
+    return _at_close(s).rename(benchmark)
+
+
+def _at_close(s: Series) -> pd.Series:
+    """The close series stamped when each close was known (the feed's event times)."""
+    feed = HistoricalFeed()
+    feed.add_bars(s.symbol, s.timeframe, s.frame[["close"]], stamp=s.stamp, calendar=s.calendar)
+    batch = feed.arrays()
+    return pd.Series(batch.close, index=pd.DatetimeIndex(pd.to_datetime(batch.ts_event, utc=True)))
+
+
+# ---------------------------------------------------------------- data
+
+
+def load_series(
+    data: DataLike,
+    *,
+    symbols: Sequence[str] | None = None,
+    timeframe: str | None = None,
+    calendar: str | None = None,
+    config: AlphaforgeConfig | None = None,
+) -> list[Series]:
+    """Resolve ``data`` (see ``backtest``) into validated per-symbol series."""
+    if isinstance(data, pd.DataFrame):
+        name = (symbols or ["ASSET"])[0]
+        return [_frame_series(name.upper(), data, timeframe, calendar, "frame")]
+    if isinstance(data, Mapping):
+        return [
+            _frame_series(str(k).upper(), v, timeframe, calendar, f"frame:{k}")
+            for k, v in data.items()
+        ]
+    text = str(data)
+    names = [i.name for i in list_datasets()]
+    if text in names or text.startswith("bundled:"):
+        return _bundled(text.removeprefix("bundled:"), symbols)
+    path = Path(text).expanduser()
+    if path.is_file():
+        frame = read_file(path)
+        symbol = (symbols or [path.name.split(".")[0]])[0].upper()
+        return [_frame_series(symbol, frame, timeframe, calendar, str(path))]
+    cfg = config or load_config()
+    catalog = Catalog(cfg.data.catalog_dir)
+    wanted = [text, *(symbols or [])] if text not in (symbols or []) else list(symbols or [])
+    held = catalog.symbols()
+    if wanted[0].upper() in held:
+        return [_catalog_series(catalog, s, timeframe) for s in dict.fromkeys(wanted)]
+    raise UnknownDatasetError(
+        f"{text!r} is not a bundled dataset, a file or a symbol in the catalog at {catalog.root}"
+        f"{did_you_mean(text, names + held)}"
+    )
+
+
+def _bundled(name: str, symbols: Sequence[str] | None) -> list[Series]:
+    info = dataset_info(name)
+    if info.kind not in ("ohlcv", "close"):
+        raise InvalidValueError(
+            f"{name} holds {info.kind} data; backtests need prices (ohlcv or close)"
+        )
+    frame = load_dataset(name)
+    wanted = [s.upper() for s in symbols] if symbols else list(info.symbols)
+    out = []
+    for symbol in wanted:
+        if symbol not in info.symbols:
+            raise UnknownDatasetError(
+                f"{name} has no symbol {symbol!r}{did_you_mean(symbol, list(info.symbols))}"
+            )
+        if info.kind == "ohlcv":
+            part = frame
+        else:
+            column = (
+                frame.columns[list(info.symbols).index(symbol)]
+                if len(info.symbols) > 1
+                else frame.columns[0]
+            )
+            part = frame[[column]].rename(columns={column: "close"}).dropna()
+        extra = {"dataset": name, "provenance": info.source}
+        out.append(Series(symbol, info.frequency, part, info.calendar, info.stamp,
+                          info.asset_class, info.currency, f"bundled:{name}", extra))  # fmt: skip
+    return out
+
+
+def _catalog_series(catalog: Catalog, symbol: str, timeframe: str | None) -> Series:
+    entry = catalog.info(symbol, timeframe)
+    frame = catalog.load(entry.symbol, entry.timeframe)
+    extra = {"sha256": entry.content_hash, "provenance": entry.source}
+    return Series(entry.symbol, entry.timeframe, frame, entry.calendar, entry.stamp,
+                  entry.asset_class or "equity", entry.currency or "USD",
+                  f"catalog:{entry.symbol} {entry.timeframe}", extra)  # fmt: skip
+
+
+def _frame_series(
+    symbol: str, frame: pd.DataFrame, timeframe: str | None, calendar: str | None, source: str
+) -> Series:
+    kind = "ohlcv" if {"open", "high", "low", "close"} <= set(frame.columns) else "close"
+    if kind == "close":
+        if "close" not in frame.columns:
+            raise InvalidValueError(f"{source}: needs OHLCV columns or a 'close' column")
+        frame = frame[["close"]]
+    tf = timeframe or (
+        infer_frequency(frame.index) if isinstance(frame.index, pd.DatetimeIndex) else None
+    )
+    if tf is None:
+        raise InvalidValueError(f"{source}: cannot infer the bar timeframe; pass timeframe=")
+    validate_frame(frame, source=source, kind=kind, calendar=calendar, frequency=tf)
+    return Series(symbol, tf, frame, calendar, "bar_open", "equity", "USD", source)
+
+
+def _instrument(s: Series, fractional: bool) -> Instrument:
+    lot = "0.0001" if fractional else "1"
+    if s.asset_class == "crypto":
+        return Instrument.crypto(s.symbol, "0.00000001", "0.00000001")
+    if s.asset_class == "fx":
+        return Instrument.equity(s.symbol, currency=s.currency, tick_size="0.00001", lot_size=lot,
+                                 asset_class=AssetClass.FX)  # fmt: skip
+    if s.asset_class in _EQUITY_LIKE:
+        cls = AssetClass.INDEX if s.asset_class == "index" else AssetClass.EQUITY
+        tick = "0.01" if float(np.nanmin(s.frame["close"].to_numpy())) >= 1 else "0.0001"
+        return Instrument.equity(s.symbol, currency=s.currency, tick_size=tick, lot_size=lot,
+                                 asset_class=cls)  # fmt: skip
+    return Instrument.equity(s.symbol, currency=s.currency, lot_size=lot)

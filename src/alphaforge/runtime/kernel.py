@@ -1,0 +1,182 @@
+"""The kernel: one event at a time, in ``ts_event`` order, on one thread.
+
+For each bar of the merged feed::
+
+    broker.process_bar(bar)      # orders sent on earlier bars fill (next open, stops, limits)
+    ledger.mark(bar)             # the account is valued at this close
+    indicators.update(bar)       # declared indicators of this stream see this bar
+    strategy.on_bar(bar, ctx)    # decisions on what is known now; intents -> risk -> broker
+    strategy.on_fill / on_event  # news from this step, delivered after on_bar returns
+
+Equity is recorded once per distinct timestamp, after every bar of that timestamp was handled.
+Bars before ``start`` only warm up history and indicators: no orders, no equity. Nothing here
+depends on wall-clock time or on hash order, so identical inputs give bit-identical results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from alphaforge.data.catalog_args import timeframe_order
+from alphaforge.domain.events import OrderAccepted, OrderEvent, OrderFilled
+from alphaforge.domain.orders import Order
+from alphaforge.portfolio import EquityRecorder, Ledger, LedgerView
+from alphaforge.runtime.context import BacktestContext, StreamState, unit_value_fn
+
+if TYPE_CHECKING:
+    from alphaforge.brokers.sim import SimulatedBroker
+    from alphaforge.data.feed import BarBatch
+    from alphaforge.domain.intents import OrderIntent
+    from alphaforge.domain.market import Bar
+    from alphaforge.execution.engine import ExecutionEngine
+    from alphaforge.risk import RiskEngine
+    from alphaforge.strategies import Strategy
+
+__all__ = ["Kernel"]
+
+
+class Kernel:
+    """Wire feed, strategy, risk, execution, broker and ledger, and run them (module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        batch: BarBatch,
+        bars: Iterator[Bar],
+        strategy: Strategy,
+        ledger: Ledger,
+        broker: SimulatedBroker,
+        engine: ExecutionEngine,
+        risk: RiskEngine,
+        start_ns: int | None = None,
+    ) -> None:
+        self.strategy = strategy
+        self.ledger = ledger
+        self.broker = broker
+        self.engine = engine
+        self.risk = risk
+        self.recorder = EquityRecorder()
+        self._batch = batch
+        self._bars = bars
+        self._start = start_ns
+        self._now = 0
+        self._notes: list[tuple[Order, OrderEvent]] = []
+        self.unit_value = unit_value_fn(ledger)
+        self.streams, self.primary = _streams(batch)
+        self.ctx = BacktestContext(self, ledger, LedgerView(ledger), self.streams, self.primary)
+        engine.set_listener(self._on_order_event)
+        # Orders fill on each symbol's finest timeframe; other streams only inform the strategy.
+        self._execution = {id(s) for s in self.primary.values()}
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> None:  # noqa: C901  # the hot loop is inlined on purpose
+        """Run every bar through the pipeline (see the module docstring)."""
+        strategy, ctx, ledger, broker = self.strategy, self.ctx, self.ledger, self.broker
+        streams = [self.streams[(s.symbol, s.timeframe)] for s in self._batch.streams]
+        stream_of = self._batch.stream.tolist()
+        execution = self._execution
+        start = self._start
+        rows: list[tuple[int, float, float, float, float]] = []
+        snapshot = ledger.equity_row
+        on_equity = self.risk.on_equity
+        strategy.on_start(ctx)
+        last_ts: int | None = None
+        for bar, sid in zip(self._bars, stream_of, strict=True):
+            ts = bar.ts_event
+            state = streams[sid]
+            state.position += 1
+            if start is not None and ts < start:
+                _warm(state, bar)
+                continue
+            if ts != last_ts:
+                if last_ts is not None:
+                    marks = snapshot()
+                    rows.append((last_ts, *marks))
+                    on_equity(marks[0], last_ts)
+                last_ts = ts
+            self._now = ctx.now_ns = ts
+            if id(state) in execution:
+                broker.process_bar(bar)
+                ledger.mark(bar.symbol, bar.close, ts)
+            row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
+            for handle in state.handles:
+                handle.update(row)
+            strategy.on_bar(bar, ctx)
+            if self._notes:
+                self._deliver()
+        if last_ts is not None:
+            rows.append((last_ts, *snapshot()))
+        if rows:
+            table = np.asarray(rows, dtype=np.float64)
+            stamps = np.asarray([r[0] for r in rows], dtype=np.int64)  # exact: no float round trip
+            self.recorder.extend(stamps, table[:, 1:])
+        strategy.on_stop(ctx)
+        if self._notes:
+            self._deliver()
+
+    # ------------------------------------------------------------------ orders
+
+    def submit(self, intent: OrderIntent) -> str:
+        """Pass ``intent`` through risk; send it or record the denial; return the order id."""
+        if self._start is not None and self._now < self._start:
+            raise RuntimeError("orders are not accepted during warm-up")
+        decision = self.risk.check(
+            intent, self.ctx.portfolio, value_per_unit=self.unit_value(intent.symbol)
+        )
+        if decision.approved:
+            return self.engine.submit(intent, self._now).client_order_id
+        reason = f"{decision.rule}: {decision.reason}"
+        return self.engine.deny(intent, self._now, reason).client_order_id
+
+    def _on_order_event(self, order: Order, event: OrderEvent) -> None:
+        if not isinstance(event, OrderAccepted):
+            self._notes.append((order, event))
+
+    def _deliver(self) -> None:
+        notes, self._notes = self._notes, []
+        strategy, ctx = self.strategy, self.ctx
+        for _, event in notes:
+            if isinstance(event, OrderFilled):
+                strategy.on_fill(event.fill, ctx)
+            else:
+                strategy.on_event(event, ctx)
+        if self._notes:  # a callback sent orders that were answered at once
+            self._deliver()
+
+
+def _warm(state: StreamState, bar: Bar) -> None:
+    row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
+    for handle in state.handles:
+        handle.update(row)
+
+
+def _streams(
+    batch: BarBatch,
+) -> tuple[dict[tuple[str, str], StreamState], dict[str, StreamState]]:
+    """Per-stream arrays (views of the batch) and each symbol's finest-timeframe stream."""
+    states: dict[tuple[str, str], StreamState] = {}
+    primary: dict[str, StreamState] = {}
+    for info in batch.streams:
+        rows = np.flatnonzero(batch.stream == info.id)
+        arrays = {
+            name: np.ascontiguousarray(getattr(batch, name)[rows])
+            for name in ("open", "high", "low", "close", "volume")
+        }
+        state = StreamState(info.symbol, info.timeframe, arrays, batch.ts_event[rows])
+        states[(info.symbol, info.timeframe)] = state
+        best = primary.get(info.symbol)
+        if best is None or timeframe_order(info.timeframe) < timeframe_order(best.timeframe):
+            primary[info.symbol] = state
+    return states, primary
+
+
+def symbols_of(batch: BarBatch) -> Sequence[str]:
+    """The distinct symbols of a batch, in stream order."""
+    seen: dict[str, None] = {}
+    for info in batch.streams:
+        seen.setdefault(info.symbol)
+    return list(seen)

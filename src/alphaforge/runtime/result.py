@@ -1,0 +1,275 @@
+"""What a backtest returns and writes: equity, orders, fills, trades, metrics, provenance.
+
+A *trade* is one position's life from flat to flat (a fill through zero closes one trade and
+opens the next). Its ``pnl`` is the sum of its cash flows, fees included, so trade PnLs add up to
+the account's realized PnL exactly; ``entry_price`` and ``exit_price`` are quantity-weighted
+averages of the opening and closing fills. A position still open when the data ends is reported
+as a trade marked ``"open at end"``, valued at the last close.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from alphaforge.domain.enums import OrderSide
+
+if TYPE_CHECKING:
+    from alphaforge.analytics import Metrics
+    from alphaforge.domain.fills import Fill
+    from alphaforge.domain.instruments import Instrument
+    from alphaforge.domain.orders import Order
+
+__all__ = ["BacktestResult", "build_trades", "fills_frame", "orders_frame"]
+
+TRADE_COLUMNS = (
+    "symbol", "side", "entry_ts", "exit_ts", "quantity", "entry_price", "exit_price", "pnl",
+    "return", "fees", "bars_held", "exit_reason",
+)  # fmt: skip
+
+
+@dataclass
+class BacktestResult:
+    """Everything a run produced; ``write(out_dir)`` saves it as files."""
+
+    strategy: str
+    params: dict[str, Any]
+    equity: pd.DataFrame  # equity, cash, gross, net by UTC timestamp
+    orders: pd.DataFrame
+    fills: pd.DataFrame
+    trades: pd.DataFrame
+    metrics: Metrics
+    costs: dict[str, float]
+    benchmark: pd.Series | None = None
+    prices: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    run_id: str = ""
+
+    @property
+    def equity_curve(self) -> pd.Series:
+        """Equity by timestamp (base currency)."""
+        return self.equity["equity"]
+
+    def summary(self) -> list[tuple[str, str]]:
+        """The key figures as (label, value) rows, for a terminal."""
+        return self.metrics.table_rows()
+
+    def write(self, out_dir: str | Path, *, tearsheet: bool = True) -> dict[str, Path]:
+        """Write ``trades.csv``, ``orders.csv``, ``fills.csv``, ``equity.csv``, ``metrics.json``
+        and (by default) ``tearsheet.html`` into ``out_dir``; return the paths by name."""
+        out = Path(out_dir).expanduser()
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "trades": out / "trades.csv",
+            "orders": out / "orders.csv",
+            "fills": out / "fills.csv",
+            "equity": out / "equity.csv",
+            "metrics": out / "metrics.json",
+        }
+        _atomic_text(paths["trades"], self.trades.to_csv(index=False))
+        _atomic_text(paths["orders"], self.orders.to_csv(index=False))
+        _atomic_text(paths["fills"], self.fills.to_csv(index=False))
+        _atomic_text(paths["equity"], self.equity.to_csv(index_label="timestamp"))
+        document = {
+            "strategy": self.strategy,
+            "params": self.params,
+            "run_id": self.run_id,
+            "metrics": self.metrics.to_dict(),
+            "costs": self.costs,
+            "settings": self.settings,
+            "provenance": self.provenance,
+        }
+        _atomic_text(paths["metrics"], json.dumps(document, indent=2, default=str, allow_nan=False))
+        if tearsheet:
+            from alphaforge.analytics.tearsheet import write_tearsheet  # noqa: PLC0415
+
+            paths["tearsheet"] = write_tearsheet(
+                out / "tearsheet.html",
+                equity=self.equity_curve,
+                metrics=self.metrics,
+                trades=self.trades,
+                fills=self.fills,
+                benchmark=self.benchmark,
+                prices=self.prices,
+                costs=self.costs,
+                parameters=self.params,
+                provenance={**self.provenance, "run_id": self.run_id},
+                title=f"{self.strategy} backtest",
+            )
+        return paths
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; results are ordinary, readable files
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _utc(ns: Sequence[int] | np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(np.asarray(ns, dtype=np.int64), utc=True))
+
+
+def fills_frame(fills: Sequence[Fill], reasons: Sequence[str | None]) -> pd.DataFrame:
+    """One row per fill, in execution order."""
+    return pd.DataFrame(
+        {
+            "ts": _utc([f.ts_event for f in fills]),
+            "symbol": [f.symbol for f in fills],
+            "side": [f.side.value for f in fills],
+            "quantity": [float(f.quantity) for f in fills],
+            "price": [float(f.price) for f in fills],
+            "fee": [float(f.fee) for f in fills],
+            "liquidity": [f.liquidity_side.value for f in fills],
+            "client_order_id": [f.client_order_id for f in fills],
+            "trade_id": [f.trade_id for f in fills],
+            "reason": list(reasons),
+        }
+    )
+
+
+def orders_frame(orders: Sequence[Order]) -> pd.DataFrame:
+    """One row per order (denied ones included), in creation order."""
+
+    def num(value: object) -> float:
+        return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+
+    return pd.DataFrame(
+        {
+            "client_order_id": [o.client_order_id for o in orders],
+            "created": _utc([o.ts_init for o in orders]),
+            "symbol": [o.symbol for o in orders],
+            "side": [o.side.value for o in orders],
+            "type": [o.intent.order_type.value for o in orders],
+            "quantity": [float(o.quantity) for o in orders],
+            "limit_price": [num(o.intent.limit_price) for o in orders],
+            "stop_price": [num(o.intent.stop_price) for o in orders],
+            "time_in_force": [o.intent.time_in_force.value for o in orders],
+            "status": [o.status.value for o in orders],
+            "filled_quantity": [float(o.filled_qty) for o in orders],
+            "avg_fill_price": [num(o.avg_fill_px) for o in orders],
+            "updated": _utc([o.ts_last for o in orders]),
+            "tag": [o.intent.tag or "" for o in orders],
+            "reason": [_last_reason(o) for o in orders],
+        }
+    )
+
+
+def _last_reason(order: Order) -> str:
+    for step in reversed(order.history):
+        if step.reason:
+            return step.reason
+    return ""
+
+
+@dataclass
+class _Open:
+    side: int
+    entry_ts: int
+    qty: float = 0.0  # signed, open
+    opened: float = 0.0  # total opened (positive)
+    entry_value: float = 0.0
+    closed: float = 0.0
+    exit_value: float = 0.0
+    cash: float = 0.0
+    fees: float = 0.0
+
+
+def build_trades(
+    fills: Sequence[Fill],
+    reasons: Sequence[str | None],
+    orders: Mapping[str, Order],
+    instruments: Mapping[str, Instrument],
+    bar_times: Mapping[str, np.ndarray],
+    last_prices: Mapping[str, float],
+    end_ts: int | None,
+) -> pd.DataFrame:
+    """Round trips from the fills (see the module docstring)."""
+    rows: list[dict[str, Any]] = []
+    open_: dict[str, _Open] = {}
+    for fill, reason in zip(fills, reasons, strict=True):
+        mult = float(instruments[fill.symbol].multiplier)
+        sign = 1 if fill.side is OrderSide.BUY else -1
+        qty, px, fee = float(fill.quantity), float(fill.price), float(fill.fee)
+        why = _exit_reason(fill, reason, orders)
+        while qty > 0:
+            trade = open_.get(fill.symbol)
+            if trade is None:
+                trade = open_[fill.symbol] = _Open(side=sign, entry_ts=fill.ts_event)
+            if trade.side == sign:  # opening or adding
+                part = qty
+                trade.opened += part
+                trade.entry_value += part * px
+            else:  # reducing
+                part = min(qty, abs(trade.qty))
+                trade.closed += part
+                trade.exit_value += part * px
+            share = fee * part / float(fill.quantity)
+            trade.qty += sign * part
+            trade.cash -= sign * part * px * mult
+            trade.fees += share
+            qty -= part
+            if abs(trade.qty) <= 1e-12 and trade.closed > 0:
+                rows.append(_row(fill.symbol, trade, fill.ts_event, why, mult, bar_times))
+                del open_[fill.symbol]
+    for symbol, trade in open_.items():
+        mult = float(instruments[symbol].multiplier)
+        last = last_prices.get(symbol, float("nan"))
+        trade.closed = abs(trade.qty)
+        trade.exit_value = abs(trade.qty) * last
+        trade.cash += trade.qty * last * mult
+        rows.append(_row(symbol, trade, end_ts or trade.entry_ts, "open at end", mult, bar_times))
+    frame = pd.DataFrame(rows, columns=list(TRADE_COLUMNS))
+    for column in ("entry_ts", "exit_ts"):
+        frame[column] = pd.to_datetime(frame[column].astype("int64"), utc=True)
+    return frame
+
+
+def _row(
+    symbol: str,
+    trade: _Open,
+    exit_ts: int,
+    reason: str,
+    mult: float,
+    bar_times: Mapping[str, np.ndarray],
+) -> dict[str, Any]:
+    pnl = trade.cash - trade.fees
+    entry_price = trade.entry_value / trade.opened
+    times = bar_times.get(symbol)
+    held = 0
+    if times is not None:
+        held = int(np.searchsorted(times, exit_ts) - np.searchsorted(times, trade.entry_ts))
+    return {
+        "symbol": symbol,
+        "side": "long" if trade.side > 0 else "short",
+        "entry_ts": trade.entry_ts,
+        "exit_ts": exit_ts,
+        "quantity": trade.opened,
+        "entry_price": entry_price,
+        "exit_price": trade.exit_value / trade.closed if trade.closed else float("nan"),
+        "pnl": pnl,
+        "return": pnl / (trade.entry_value * mult) if trade.entry_value else float("nan"),
+        "fees": trade.fees,
+        "bars_held": held,
+        "exit_reason": reason,
+    }
+
+
+def _exit_reason(fill: Fill, reason: str | None, orders: Mapping[str, Order]) -> str:
+    order = orders.get(fill.client_order_id)
+    tag = order.intent.tag if order is not None else None
+    return " / ".join(x for x in (tag, reason) if x) or "signal"
