@@ -24,9 +24,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## Create .venv and install alphaforge with its dev tools (pinned)
 
-demo: $(STAMP) ## The main job: list the bundled real datasets and validate one
-	$(BIN)/alphaforge data list
+demo: $(STAMP) ## The main job: backtest SMA 20/100 on the bundled S&P 500, write the tearsheet
 	$(BIN)/alphaforge data validate spx_daily
+	$(BIN)/alphaforge backtest --strategy sma_cross -p fast=20 -p slow=100 --data spx_daily --out out/sma_cross_spx
 
 check: $(STAMP) lint typecheck imports test ## The whole check (what CI runs): lint, types, layers, tests
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import alphaforge
 
 
 def test_public_names() -> None:
-    assert sorted(alphaforge.__all__) == sorted(["__version__", "list_datasets", "load_dataset"])
+    assert sorted(alphaforge.__all__) == sorted(
+        [
+            "BacktestResult", "Strategy", "StrategyContext", "StrategyParams", "__version__",
+            "backtest", "list_datasets", "load_dataset",
+        ]
+    )  # fmt: skip
     for name in alphaforge.__all__:
         assert hasattr(alphaforge, name)
 
@@ -14,3 +22,14 @@ def test_public_names() -> None:
 def test_version_is_semver() -> None:
     major, minor, patch = alphaforge.__version__.split(".")
     assert all(part.isdigit() for part in (major, minor, patch))
+
+
+def test_import_alphaforge_stays_light() -> None:
+    code = (
+        "import alphaforge, sys; "
+        "print('pandas' in sys.modules, 'alphaforge.runtime' in sys.modules)"
+    )
+    out = subprocess.run(  # our own interpreter and code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "False"]
