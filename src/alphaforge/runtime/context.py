@@ -57,6 +57,11 @@ class Handle:
         """Feed one bar (the kernel calls this before the strategy's ``on_bar``)."""
         self._update(row)
 
+    @property
+    def update_row(self) -> Callable[[tuple[float, float, float, float, float]], None]:
+        """The specialized per-bar update the kernel calls directly."""
+        return self._update
+
     def _make_update(self) -> Callable[[tuple[float, float, float, float, float]], None]:
         # One specialized closure per arity: the per-bar path does no list building.
         ind = self._indicator
@@ -97,7 +102,16 @@ class Handle:
 class StreamState:
     """One bar stream's data and how far the run has read it."""
 
-    __slots__ = ("arrays", "handles", "position", "symbol", "timeframe", "ts")
+    __slots__ = (
+        "arrays",
+        "execution",
+        "handles",
+        "position",
+        "symbol",
+        "timeframe",
+        "ts",
+        "updaters",
+    )
 
     def __init__(
         self, symbol: str, timeframe: str, arrays: Mapping[str, np.ndarray], ts: np.ndarray
@@ -108,6 +122,8 @@ class StreamState:
         self.ts = ts
         self.position = -1  # index of the current bar in this stream
         self.handles: list[Handle] = []
+        self.updaters: list[Callable[[tuple[float, float, float, float, float]], None]] = []
+        self.execution = False  # whether orders of this symbol are matched on this stream
 
 
 class BacktestContext:
@@ -183,6 +199,7 @@ class BacktestContext:
         for i in range(stream.position + 1):
             handle.update(tuple(float(a[i]) for a in arrays))  # type: ignore[arg-type]
         stream.handles.append(handle)
+        stream.updaters.append(handle.update_row)
         return handle
 
     def open_orders(self, symbol: str | None = None) -> Sequence[str]:
