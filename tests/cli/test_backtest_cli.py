@@ -60,7 +60,7 @@ def test_backtest_json_is_parseable() -> None:
         (["-p", "fast"], ExitCode.USAGE, "KEY=VALUE"),
         (["-p", "fast=50", "-p", "slow=20"], ExitCode.USAGE, "must be shorter"),
         (["--data", "spx_dayly"], ExitCode.NOT_FOUND, "did you mean 'spx_daily'"),
-        (["--fill", "aggressive"], ExitCode.USAGE, "not available"),
+        (["--fill", "passive"], ExitCode.USAGE, "not available"),
     ],
 )
 def test_bad_arguments_get_one_clear_line(args: list[str], code: int, words: str) -> None:

@@ -82,8 +82,17 @@ def backtest_command(
     ] = None,
     slippage_bps: Annotated[float | None, typer.Option(help="Slippage, bp of price.")] = None,
     fill: Annotated[
-        str | None, typer.Option(help="next_open (default, no look-ahead) or close (optimistic).")
+        str | None,
+        typer.Option(
+            help="next_open (default, no look-ahead), aggressive (next open, crossing half of "
+            "--spread-bps) or close (optimistic)."
+        ),
     ] = None,
+    spread_bps: Annotated[float, typer.Option(help="Quoted spread, bp (half is paid).")] = 0.0,
+    borrow_rate: Annotated[
+        float, typer.Option(help="Annual stock-loan fee on shorts, e.g. 0.03.")
+    ] = 0.0,
+    cash_rate: Annotated[float, typer.Option(help="Annual interest on cash, e.g. 0.02.")] = 0.0,
     mode: Annotated[
         str, typer.Option(help="event (the kernel) or vector (research engine).")
     ] = "event",
@@ -126,6 +135,9 @@ def backtest_command(
             benchmark=benchmark,
             allow_short=allow_short,
             fractional=fractional,
+            spread_bps=spread_bps,
+            borrow_rate=borrow_rate,
+            cash_rate=cash_rate,
         )
         paths = result.write(out) if out is not None else {}
     if as_json:

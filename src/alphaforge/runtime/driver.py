@@ -41,9 +41,16 @@ from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.instruments import Instrument
 from alphaforge.execution.costs import BpsCommission
 from alphaforge.execution.engine import ExecutionEngine
-from alphaforge.execution.slippage import SlippageBps
+from alphaforge.execution.financing import BorrowFee, CashInterest, FundingSchedule
+from alphaforge.execution.slippage import (
+    CompositeSlippage,
+    SlippageBps,
+    SlippageModel,
+    SpreadModel,
+)
 from alphaforge.portfolio import Ledger
 from alphaforge.risk import RiskEngine, RiskLimits
+from alphaforge.runtime.financing import Financing
 from alphaforge.runtime.kernel import Kernel
 from alphaforge.runtime.result import BacktestResult, build_trades, fills_frame, orders_frame
 from alphaforge.strategies import Strategy, get_strategy
@@ -63,6 +70,11 @@ class BacktestSettings:
     commission_bps: float
     slippage_bps: float
     fill: str
+    spread_bps: float
+    borrow_rate: float
+    cash_rate: float
+    intrabar: str
+    max_participation: float | None
     allow_short: bool
     max_position_weight: float
     max_gross_leverage: float
@@ -109,6 +121,12 @@ def backtest(
     max_position_weight: float | None = None,
     max_gross_leverage: float | None = None,
     fractional: bool = False,
+    spread_bps: float = 0.0,
+    borrow_rate: float = 0.0,
+    cash_rate: float = 0.0,
+    funding: Mapping[str, str] | None = None,
+    intrabar: Literal["pessimistic", "ohlc_path"] = "pessimistic",
+    max_participation: float | None = None,
     config: AlphaforgeConfig | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` over ``data``; see the module docstring and ``docs/backtesting.md``.
@@ -116,6 +134,13 @@ def backtest(
     ``start``: bars before it only warm up indicators (no orders, no equity). ``benchmark``: a
     bundled dataset, a symbol of the run, or a price series; default: buying and holding the
     first symbol. ``fractional``: trade fractional units (default: whole shares/contracts).
+    ``currency``: the account currency; default: the one all series are quoted in (USDT for
+    Binance USDT pairs), else the configured one.
+    ``fill="aggressive"``: next-open fills that also cross half of ``spread_bps``.
+    ``borrow_rate`` / ``cash_rate``: annual rates of the stock-loan fee on shorts and of interest
+    on cash (360-day years). ``funding``: symbol -> bundled funding-rate dataset; a bundled
+    perpetual's own funding series is attached by default. ``intrabar`` orders a bar's high and
+    low for stops and targets; ``max_participation`` caps fills at that share of bar volume.
     """
     if mode != "event":
         raise InvalidValueError("mode='vector' is not available yet; use mode='event'")
@@ -125,10 +150,15 @@ def backtest(
     series = load_series(data, symbols=symbols, timeframe=timeframe, calendar=calendar, config=cfg)
     settings = BacktestSettings(
         cash=str(cash if cash is not None else bt.cash),
-        currency=(currency or bt.currency).upper(),
+        currency=(currency or _common_currency(series) or bt.currency).upper(),
         commission_bps=float(commission_bps if commission_bps is not None else bt.commission_bps),
         slippage_bps=float(slippage_bps if slippage_bps is not None else bt.slippage_bps),
         fill=str(fill or bt.fill),
+        spread_bps=float(spread_bps),
+        borrow_rate=float(borrow_rate),
+        cash_rate=float(cash_rate),
+        intrabar=intrabar,
+        max_participation=max_participation,
         allow_short=bool(allow_short if allow_short is not None else bt.allow_short),
         max_position_weight=float(max_position_weight or rk.max_position_weight),
         max_gross_leverage=float(max_gross_leverage or rk.max_gross_leverage),
@@ -138,18 +168,33 @@ def backtest(
         start=None if start is None else str(start),
         end=None if end is None else str(end),
     )
-    if settings.fill not in ("next_open", "close"):
+    if settings.fill not in ("next_open", "close", "aggressive"):
         raise InvalidValueError(
-            f"fill {settings.fill!r} is not available in backtests yet; use 'next_open' or 'close'"
+            f"fill {settings.fill!r} is not available in backtests yet; use 'next_open', "
+            "'close' or 'aggressive'"
         )
     instruments = [_instrument(s, fractional) for s in series]
     ledger = Ledger(settings.currency, cash=Decimal(settings.cash), instruments=instruments)
+    costs: list[SlippageModel] = []
+    if settings.fill == "aggressive" or settings.spread_bps:
+        costs.append(SpreadModel(settings.spread_bps))
+    if settings.slippage_bps:
+        costs.append(SlippageBps(settings.slippage_bps))
     broker = SimulatedBroker(
         instruments,
         fill_mode="close" if settings.fill == "close" else "next_open",
         commission=BpsCommission(settings.commission_bps) if settings.commission_bps else None,
-        slippage=SlippageBps(settings.slippage_bps) if settings.slippage_bps else None,
+        slippage=CompositeSlippage(*costs) if costs else None,
         allow_short=settings.allow_short,
+        intrabar=settings.intrabar,  # type: ignore[arg-type]
+        max_participation=settings.max_participation,
+    )
+    schedules = _funding(series, funding)
+    financing = Financing(
+        ledger,
+        borrow=BorrowFee(settings.borrow_rate) if settings.borrow_rate else None,
+        interest=CashInterest(settings.cash_rate) if settings.cash_rate else None,
+        funding=schedules,
     )
     engine = ExecutionEngine(broker, ledger)
     risk = RiskEngine(
@@ -177,9 +222,35 @@ def backtest(
         engine=engine,
         risk=risk,
         start_ns=start_ns,
+        financing=financing,
     )
     kernel.run()
     return _result(kernel, strat, series, settings, benchmark, cfg)
+
+
+def _common_currency(series: Sequence[Series]) -> str | None:
+    """The quote currency all series share (the account is kept in it), if they share one."""
+    found = {s.currency.upper() for s in series}
+    return found.pop() if len(found) == 1 else None
+
+
+def _funding(
+    series: Sequence[Series], wanted: Mapping[str, str] | None
+) -> dict[str, FundingSchedule]:
+    """Funding schedules by symbol: the ones asked for, and bundled perpetuals' own series."""
+    symbols = {s.symbol for s in series}
+    chosen: dict[str, str] = {}
+    for info in list_datasets():
+        if "funding" in info.name and info.kind == "series":
+            for symbol in info.symbols:
+                if symbol in symbols:
+                    chosen[symbol] = info.name
+    for symbol, name in (wanted or {}).items():
+        if symbol.upper() not in symbols:
+            hint = did_you_mean(symbol, sorted(symbols))
+            raise InvalidValueError(f"funding for {symbol!r}, which this run does not trade{hint}")
+        chosen[symbol.upper()] = name
+    return {symbol: FundingSchedule.from_bundled(name) for symbol, name in chosen.items()}
 
 
 def _strategy(
@@ -400,7 +471,11 @@ def _frame_series(
 def _instrument(s: Series, fractional: bool) -> Instrument:
     lot = "0.0001" if fractional else "1"
     if s.asset_class == "crypto":
-        return Instrument.crypto(s.symbol, "0.00000001", "0.00000001")
+        pair = s.symbol.split("-")[0]  # XRPUSDT-PERP -> XRPUSDT
+        base = pair[: -len(s.currency)] if pair.endswith(s.currency) else pair
+        return Instrument.crypto(
+            s.symbol, "0.00000001", "0.00000001", base=base or pair, quote=s.currency
+        )
     if s.asset_class == "fx":
         return Instrument.equity(s.symbol, currency=s.currency, tick_size="0.00001", lot_size=lot,
                                  asset_class=AssetClass.FX)  # fmt: skip

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from alphaforge.domain.market import Bar
     from alphaforge.execution.engine import ExecutionEngine
     from alphaforge.risk import RiskEngine
+    from alphaforge.runtime.financing import Financing
     from alphaforge.strategies import Strategy
 
 __all__ = ["Kernel"]
@@ -53,6 +54,7 @@ class Kernel:
         engine: ExecutionEngine,
         risk: RiskEngine,
         start_ns: int | None = None,
+        financing: Financing | None = None,
     ) -> None:
         self.strategy = strategy
         self.ledger = ledger
@@ -63,6 +65,7 @@ class Kernel:
         self._batch = batch
         self._bars = bars
         self._start = start_ns
+        self._financing = financing if financing is not None and financing.active else None
         self._now = 0
         self._notes: list[tuple[Order, OrderEvent]] = []
         self.unit_value = unit_value_fn(ledger)
@@ -81,6 +84,7 @@ class Kernel:
         stream_of = self._batch.stream.tolist()
         execution = self._execution
         start = self._start
+        financing = self._financing
         # Compact typed buffers (8 bytes a value), not a list of tuples: a million-bar run would
         # otherwise hold ~200 MB of Python objects for its equity curve.
         stamps = array("q")
@@ -106,6 +110,8 @@ class Kernel:
                     add_values(marks)
                     if on_equity is not None:
                         on_equity(marks[0], last_ts)
+                if financing is not None:
+                    financing.accrue(ts)  # what holding cost over (last_ts, ts]
                 last_ts = ts
             self._now = ctx.now_ns = ts
             if state.execution:
