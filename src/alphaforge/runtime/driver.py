@@ -223,6 +223,7 @@ def backtest(
         risk=risk,
         start_ns=start_ns,
         financing=financing,
+        margin=settings.allow_short or settings.max_gross_leverage > 1,
     )
     kernel.run()
     return _result(kernel, strat, series, settings, benchmark, cfg)

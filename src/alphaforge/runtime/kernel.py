@@ -24,6 +24,7 @@ import numpy as np
 from alphaforge.data.catalog_args import timeframe_order
 from alphaforge.domain.events import OrderAccepted, OrderEvent, OrderFilled
 from alphaforge.domain.orders import Order
+from alphaforge.execution.margin import MarginCall, liquidation_intents
 from alphaforge.portfolio import EquityRecorder, Ledger, LedgerView
 from alphaforge.runtime.context import BacktestContext, StreamState, unit_value_fn
 
@@ -55,6 +56,7 @@ class Kernel:
         risk: RiskEngine,
         start_ns: int | None = None,
         financing: Financing | None = None,
+        margin: bool = False,
     ) -> None:
         self.strategy = strategy
         self.ledger = ledger
@@ -66,6 +68,15 @@ class Kernel:
         self._bars = bars
         self._start = start_ns
         self._financing = financing if financing is not None and financing.active else None
+        self._margin = margin
+        self._drawdown_limit = risk.limits.max_drawdown_halt is not None
+        # Compact typed buffers (8 bytes a value), not a list of tuples: a million-bar run would
+        # otherwise hold ~200 MB of Python objects for its equity curve.
+        self._stamps = array("q")
+        self._values = array("d")
+        self.margin_calls: list[MarginCall] = []
+        if margin:
+            broker.set_account(LedgerView(ledger))
         self._now = 0
         self._notes: list[tuple[Order, OrderEvent]] = []
         self.unit_value = unit_value_fn(ledger)
@@ -77,24 +88,33 @@ class Kernel:
 
     # ------------------------------------------------------------------ the loop
 
-    def run(self) -> None:  # noqa: C901, PLR0912  # the hot loop is inlined on purpose
+    def run(self) -> None:
         """Run every bar through the pipeline (see the module docstring)."""
-        strategy, ctx, ledger, broker = self.strategy, self.ctx, self.ledger, self.broker
+        strategy, ctx = self.strategy, self.ctx
         streams = [self.streams[(s.symbol, s.timeframe)] for s in self._batch.streams]
         stream_of = self._batch.stream.tolist()
         execution = self._execution
         start = self._start
-        financing = self._financing
-        # Compact typed buffers (8 bytes a value), not a list of tuples: a million-bar run would
-        # otherwise hold ~200 MB of Python objects for its equity curve.
-        stamps = array("q")
-        values = array("d")
-        add_stamp, add_values = stamps.append, values.extend
-        snapshot = ledger.equity_row
-        on_equity = self.risk.on_equity if self.risk.limits.max_drawdown_halt is not None else None
         for state in streams:
             state.execution = id(state) in execution
         strategy.on_start(ctx)
+        self._loop(streams, stream_of, start)
+        strategy.on_stop(ctx)
+        if self._notes:
+            self._deliver()
+        if self._stamps:
+            self.recorder.extend(
+                np.frombuffer(self._stamps, dtype=np.int64),
+                np.frombuffer(self._values, dtype=np.float64),
+            )
+
+    def _loop(  # noqa: C901  # inlined on purpose: it runs once per bar
+        self, streams: list[StreamState], stream_of: list[int], start: int | None
+    ) -> None:
+        """The hot loop (see the module docstring); locals on purpose: it runs per bar."""
+        strategy, ctx, ledger, broker = self.strategy, self.ctx, self.ledger, self.broker
+        financing = self._financing
+        end_step = self._end_step
         last_ts: int | None = None
         for bar, sid in zip(self._bars, stream_of, strict=True):
             ts = bar.ts_event
@@ -105,11 +125,7 @@ class Kernel:
                 continue
             if ts != last_ts:
                 if last_ts is not None:
-                    marks = snapshot()
-                    add_stamp(last_ts)
-                    add_values(marks)
-                    if on_equity is not None:
-                        on_equity(marks[0], last_ts)
+                    end_step(last_ts)
                 if financing is not None:
                     financing.accrue(ts)  # what holding cost over (last_ts, ts]
                 last_ts = ts
@@ -125,17 +141,8 @@ class Kernel:
             if self._notes:
                 self._deliver()
         if last_ts is not None:
-            add_stamp(last_ts)
-            add_values(snapshot())
-        if stamps:
-            self.recorder.extend(
-                np.frombuffer(stamps, dtype=np.int64), np.frombuffer(values, dtype=np.float64)
-            )
-        strategy.on_stop(ctx)
-        if self._notes:
-            self._deliver()
-
-    # ------------------------------------------------------------------ orders
+            self._stamps.append(last_ts)
+            self._values.extend(ledger.equity_row())
 
     def submit(self, intent: OrderIntent) -> str:
         """Pass ``intent`` through risk; send it or record the denial; return the order id."""
@@ -148,6 +155,29 @@ class Kernel:
             return self.engine.submit(intent, self._now).client_order_id
         reason = f"{decision.rule}: {decision.reason}"
         return self.engine.deny(intent, self._now, reason).client_order_id
+
+    def _end_step(self, ts: int) -> None:
+        """Close time step ``ts``: record equity, then the drawdown and margin checks."""
+        marks = self.ledger.equity_row()
+        self._stamps.append(ts)
+        self._values.extend(marks)
+        if self._drawdown_limit:
+            self.risk.on_equity(marks[0], ts)
+        if self._margin:
+            self._check_margin(ts)
+
+    def _check_margin(self, ts: int) -> None:
+        """Liquidate everything (reduce-only market orders) when equity is below maintenance."""
+        if any(o.intent.tag == "liquidation" for o in self.engine.open_orders()):
+            return  # a liquidation is already on its way
+        call = self.broker.check_margin(ts)
+        if call is None:
+            return
+        self.margin_calls.append(call)
+        for intent in liquidation_intents(call):
+            self.submit(intent)
+        if self._notes:
+            self._deliver()
 
     def _on_order_event(self, order: Order, event: OrderEvent) -> None:
         if not isinstance(event, OrderAccepted):
