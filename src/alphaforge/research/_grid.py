@@ -1,0 +1,147 @@
+"""Decimal grids (ticks, lots, fee cents) computed exactly with floats, for the Numba kernel.
+
+The event engine rounds in ``Decimal``: a float ``x`` becomes ``Decimal(repr(x))`` (its shortest
+round-tripping decimal), which is then put on a grid of step ``num / 10**e`` (a tick of 0.01 is
+``(1, 2)``, a lot of 1 is ``(1, 0)``, fees are quantized to ``(1, 8)``). The kernel cannot call
+``repr``, but it does not need to: for a grid value ``v_k = k * num / 10**e`` with at most 15
+significant digits, ``float(v_k)`` is ``(k * num) / 10**e`` computed in binary64 (both operands are
+exact, and IEEE division rounds correctly), and
+
+* ``repr(x) == v_k``  exactly when  ``float(v_k) == x`` (a decimal of 15 digits or fewer is the
+  only such decimal that maps to its double, so it is the shortest ``repr``);
+* ``repr(x) < v_k``   exactly when  ``x < float(v_k)`` otherwise (``repr(x)`` lies in the
+  rounding interval of ``x``, which does not reach ``v_k``'s).
+
+So comparisons of ``repr(x)`` with grid points (and with midpoints between them, for
+round-half-even) are float comparisons, and every rounding below equals its ``Decimal`` twin for
+magnitudes under ``10**14`` grid steps (``docs/research.md``; the property tests check it against
+``decimal``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar, cast
+
+import numpy as np
+from numba import njit
+
+from alphaforge.domain.errors import InvalidValueError
+
+__all__ = [
+    "INLINE",
+    "KERNEL",
+    "P10",
+    "decimal_grid",
+    "floor_steps",
+    "grid_value",
+    "inline",
+    "kernel",
+    "round_steps",
+    "trunc_delta",
+]
+
+#: Numba options of every kernel function: compiled once and cached on disk; no reference
+#: counting (the kernels allocate nothing, and counting every array argument cost more than the
+#: arithmetic, measured); the NumPy error model (no ZeroDivisionError checks in the loops).
+KERNEL: dict[str, Any] = {"cache": True, "_nrt": False, "error_model": "numpy"}
+#: ``KERNEL``, inlined into the caller (small helpers of the hot loops).
+INLINE: dict[str, Any] = {**KERNEL, "inline": "always"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def kernel(fn: F) -> F:
+    """Compile ``fn`` with Numba under ``KERNEL`` (typed for mypy as the function itself)."""
+    return cast("F", njit(**KERNEL)(fn))
+
+
+def inline(fn: F) -> F:
+    """Compile ``fn`` under ``INLINE``: Numba copies it into every kernel that calls it."""
+    return cast("F", njit(**INLINE)(fn))
+
+
+#: ``10.0 ** k`` for k = 0..22: every one of them is exact in binary64.
+P10 = np.array([10.0**k for k in range(23)], dtype=np.float64)
+_MAX_EXP = 22
+
+
+def decimal_grid(step: object, name: str) -> tuple[int, int]:
+    """Return ``(num, e)`` with ``step == num / 10**e`` exactly (``e`` in 0..22, ``num >= 1``).
+
+    ``step`` is a ``Decimal``, a decimal string, an int or a float (read through its ``repr``,
+    as the domain reads floats).
+    """
+    if isinstance(step, bool):
+        raise InvalidValueError(f"{name} must be a positive decimal number, got {step!r}")
+    try:
+        value = Decimal(repr(step)) if isinstance(step, float) else Decimal(str(step).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidValueError(f"{name} must be a positive decimal number, got {step!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise InvalidValueError(f"{name} must be a positive decimal number, got {step!r}")
+    _, digits, exponent = value.normalize().as_tuple()
+    num = int("".join(map(str, digits)))
+    e = -int(exponent)
+    if e < 0:
+        num *= 10**-e
+        e = 0
+    if e > _MAX_EXP or num >= 2**53:
+        raise InvalidValueError(
+            f"{name} {step!r} has too many digits for the vector engine (at most 22 decimals "
+            "and 15 significant digits)"
+        )
+    return num, e
+
+
+@inline
+def grid_value(k: int, num: int, e: int) -> float:
+    """Return ``float(k * num / 10**e)``, correctly rounded (``|k * num| < 2**53``)."""
+    if e == 0:
+        return float(k * num)  # exact: no division (whole lots, whole shares)
+    return float(float(k * num) / P10[e])
+
+
+@inline
+def floor_steps(x: float, num: int, e: int) -> int:
+    """Return the largest ``k`` with ``k * num / 10**e <= Decimal(repr(x))``."""
+    y = float(x * P10[e])  # an estimate: corrected below
+    if num != 1:
+        y /= num
+    k = math.floor(y)
+    while grid_value(k + 1, num, e) <= x:
+        k += 1
+    while grid_value(k, num, e) > x:
+        k -= 1
+    return k
+
+
+@inline
+def round_steps(x: float, num: int, e: int) -> int:
+    """Return ``Decimal(repr(x))`` in grid steps, rounded to the nearest, ties to even."""
+    k = floor_steps(x, num, e)
+    if grid_value(k, num, e) == x:
+        return k
+    # the midpoint between k and k + 1 steps (exact without a division for whole steps)
+    mid = (k + 0.5) * num if e == 0 else float((2 * k + 1) * num) / (2.0 * P10[e])
+    if x > mid:
+        return k + 1
+    if x < mid:
+        return k
+    return k if k % 2 == 0 else k + 1
+
+
+@inline
+def trunc_delta(target: float, held: int, num: int, e: int) -> int:
+    """Return ``Decimal(repr(target)) - held`` steps, rounded toward zero to whole steps.
+
+    ``held`` is in steps (exact); this is ``Instrument.round_quantity`` of the move to a target.
+    """
+    k = floor_steps(target, num, e)
+    if k >= held:
+        return k - held
+    if grid_value(k, num, e) != target:
+        k += 1
+    return k - held
