@@ -142,8 +142,8 @@ def backtest(
     perpetual's own funding series is attached by default. ``intrabar`` orders a bar's high and
     low for stops and targets; ``max_participation`` caps fills at that share of bar volume.
     """
-    if mode != "event":
-        raise InvalidValueError("mode='vector' is not available yet; use mode='event'")
+    if mode not in ("event", "vector"):
+        raise InvalidValueError(f"mode must be 'event' or 'vector', got {mode!r}")
     cfg = config or load_config()
     bt, rk = cfg.backtest, cfg.risk
     strat = _strategy(strategy, params)
@@ -173,6 +173,8 @@ def backtest(
             f"fill {settings.fill!r} is not available in backtests yet; use 'next_open', "
             "'close' or 'aggressive'"
         )
+    if mode == "vector":
+        return _vector(strat, series, settings, start, end, benchmark, funding, cfg)
     instruments = [_instrument(s, fractional) for s in series]
     ledger = Ledger(settings.currency, cash=Decimal(settings.cash), instruments=instruments)
     costs: list[SlippageModel] = []
@@ -227,6 +229,132 @@ def backtest(
     )
     kernel.run()
     return _result(kernel, strat, series, settings, benchmark, cfg)
+
+
+def _vector(
+    strategy: Strategy,
+    series: Sequence[Series],
+    settings: BacktestSettings,
+    start: str | pd.Timestamp | None,
+    end: str | pd.Timestamp | None,
+    benchmark: str | pd.Series | None,
+    funding: Mapping[str, str] | None,
+    cfg: AlphaforgeConfig,
+) -> BacktestResult:
+    """The same run on the vectorized engine (``docs/research.md``): identical fills, faster."""
+    from alphaforge.research import vector_backtest  # noqa: PLC0415  # numba kernels: on demand
+
+    unsupported = {
+        "spread_bps": settings.spread_bps,
+        "borrow_rate": settings.borrow_rate,
+        "cash_rate": settings.cash_rate,
+        "max_participation": settings.max_participation,
+        "fill='aggressive'": settings.fill == "aggressive",
+        "funding": bool(_funding(series, funding)),
+        "several currencies": any(s.currency.upper() != settings.currency for s in series),
+    }
+    used = [name for name, value in unsupported.items() if value]
+    if used:
+        raise InvalidValueError(f"mode='vector' does not model {', '.join(used)}; use mode='event'")
+    instruments = [_instrument(s, settings.fractional) for s in series]
+    start_ns = None if start is None else int(time_bound(start, "start").value)  # type: ignore[union-attr]
+    run = vector_backtest(
+        strategy.strategy_name(),
+        strategy.params.model_dump(),
+        series,
+        instruments,
+        cash=settings.cash,
+        commission_bps=settings.commission_bps,
+        slippage_bps=settings.slippage_bps,
+        fill="close" if settings.fill == "close" else "next_open",
+        allow_short=settings.allow_short,
+        max_position_weight=settings.max_position_weight,
+        max_gross_leverage=settings.max_gross_leverage,
+        max_drawdown_halt=settings.max_drawdown_halt,
+        trading_state=settings.trading_state,
+        start_ns=start_ns,
+        end=end,
+    )
+    frames = run.result.to_frames()
+    equity = frames.equity
+    trades = build_trades(
+        run.result.fill_objects(settings.currency),
+        run.trade_reasons(),
+        {},
+        {i.symbol: i for i in instruments},
+        run.bar_times(),
+        run.last_prices(),
+        run.end_ts(),
+    )
+    costs = run.result.costs()
+    bench = _benchmark(benchmark, series)
+    metrics = compute_metrics(
+        equity["equity"],
+        trades=trades[trades["exit_reason"] != "open at end"],
+        benchmark=bench,
+        costs=costs,
+        exposure=equity["gross"] / equity["equity"],
+        turnover=run.result.traded_notional(),
+    )
+    params = strategy.params.model_dump(mode="json")
+    provenance = _provenance(series, bench, equity)
+    run_settings = {
+        "backtest": asdict(settings),
+        "risk": public_settings(cfg.risk),
+        "mode": "vector",
+    }
+    return BacktestResult(
+        strategy=strategy.strategy_name(),
+        params=params,
+        equity=equity,
+        orders=run.orders_frame(),
+        fills=frames.fills,
+        trades=trades,
+        metrics=metrics,
+        costs=costs,
+        benchmark=bench,
+        prices={s.symbol: s.frame for s in series},
+        provenance=provenance,
+        settings=run_settings,
+        run_id=_run_id(strategy, params, run_settings, provenance),
+    )
+
+
+def _provenance(
+    series: Sequence[Series], bench: pd.Series | None, equity: pd.DataFrame
+) -> dict[str, Any]:
+    return {
+        "alphaforge": __version__,
+        "data": [
+            {
+                "symbol": s.symbol,
+                "timeframe": s.timeframe,
+                "source": s.source,
+                "rows": len(s.frame),
+                "first": s.frame.index[0].isoformat(),
+                "last": s.frame.index[-1].isoformat(),
+                **s.extra,
+            }
+            for s in series
+        ],
+        "benchmark": None if bench is None else str(bench.name),
+        "period": {"first": equity.index[0].isoformat(), "last": equity.index[-1].isoformat()},
+    }
+
+
+def _run_id(
+    strategy: Strategy, params: dict[str, Any], settings: dict[str, Any], provenance: dict[str, Any]
+) -> str:
+    document = {
+        "strategy": strategy.strategy_name(),
+        "params": params,
+        "settings": settings,
+        "data": provenance["data"],
+        "version": __version__,
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[
+        :16
+    ]
 
 
 def _common_currency(series: Sequence[Series]) -> str | None:
@@ -305,31 +433,8 @@ def _result(
         turnover=float(ledger.traded_notional()),
     )
     params = strategy.params.model_dump(mode="json")
-    provenance = {
-        "alphaforge": __version__,
-        "data": [
-            {
-                "symbol": s.symbol,
-                "timeframe": s.timeframe,
-                "source": s.source,
-                "rows": len(s.frame),
-                "first": s.frame.index[0].isoformat(),
-                "last": s.frame.index[-1].isoformat(),
-                **s.extra,
-            }
-            for s in series
-        ],
-        "benchmark": None if bench is None else str(bench.name),
-        "period": {"first": equity.index[0].isoformat(), "last": equity.index[-1].isoformat()},
-    }
+    provenance = _provenance(series, bench, equity)
     run_settings = {"backtest": asdict(settings), "risk": public_settings(cfg.risk)}
-    digest = hashlib.sha256(
-        json.dumps(
-            {"strategy": strategy.strategy_name(), "params": params, "settings": run_settings,
-             "data": provenance["data"], "version": __version__},
-            sort_keys=True, default=str,
-        ).encode()
-    ).hexdigest()  # fmt: skip
     return BacktestResult(
         strategy=strategy.strategy_name(),
         params=params,
@@ -343,7 +448,7 @@ def _result(
         prices={s.symbol: s.frame for s in series},
         provenance=provenance,
         settings=run_settings,
-        run_id=digest[:16],
+        run_id=_run_id(strategy, params, run_settings, provenance),
     )
 
 
