@@ -13,6 +13,7 @@ no NumPy or Numba in the update path, so a live process can use these without a 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections import deque
 from typing import Generic, TypeVar
 
@@ -32,7 +33,7 @@ NAN3 = (math.nan, math.nan, math.nan)
 T = TypeVar("T", float, tuple[float, float], tuple[float, float, float])
 
 
-class StreamingIndicator(Generic[T]):
+class StreamingIndicator(ABC, Generic[T]):
     """Common state of every streaming indicator: bars consumed, warm-up length, current value.
 
     Subclasses define ``update(...)`` (the inputs of their batch twin, one bar) and ``reset()``,
@@ -49,9 +50,9 @@ class StreamingIndicator(Generic[T]):
         self._lag = lag
         self.reset()
 
+    @abstractmethod
     def reset(self) -> None:
-        """Forget every bar seen so far."""
-        raise NotImplementedError
+        """Forget every bar seen so far (restore the state of a fresh instance)."""
 
     @property
     def value(self) -> T:

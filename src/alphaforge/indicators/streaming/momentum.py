@@ -6,6 +6,7 @@ mean, which no running sum can carry, so every update walks the window (as TA-Li
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from math import isnan
 
 from alphaforge.indicators._arrays import check_macd_periods, check_period
@@ -171,8 +172,9 @@ class _Lagged(StreamingIndicator[float]):
         self._buf = [0.0] * self._period
         self._i = 0
 
+    @abstractmethod
     def _compute(self, x: float, before: float) -> float:
-        raise NotImplementedError
+        """The indicator from the newest value ``x`` and the one ``period`` values before."""
 
     def update(self, close: float) -> float:
         """Add one value; return the indicator (NaN for the first ``period`` values)."""
