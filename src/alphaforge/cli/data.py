@@ -8,23 +8,35 @@ policies to apply and every change they make is printed.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from alphaforge.cli import _data_support as support
 from alphaforge.cli._common import ExitCode, console, err_console, handle_errors
+from alphaforge.cli._data_options import (
+    CalendarOpt,
+    CatalogDir,
+    EndOpt,
+    FormatOpt,
+    JsonOpt,
+    KindOpt,
+    MapOpt,
+    RepairOpt,
+    StartOpt,
+    SymbolOpt,
+    TimeframeOpt,
+    TimestampOpt,
+    TzOpt,
+)
 from alphaforge.cli._data_render import (
     bundled_table,
     catalog_table,
     entry_json,
     frame_table,
-    problems_table,
     repair_table,
     report_json,
     show_report,
@@ -32,15 +44,12 @@ from alphaforge.cli._data_render import (
 )
 from alphaforge.cli._data_targets import (
     FileOptions,
-    Target,
     parse_mapping,
     resolve_target,
     slice_frame,
 )
-from alphaforge.data.bundled import dataset_info, list_datasets
-from alphaforge.data.catalog import Catalog, CatalogEntry
+from alphaforge.data.bundled import list_datasets
 from alphaforge.data.errors import DataValidationError
-from alphaforge.data.repair import REPAIR_POLICIES, RepairAction, repair
 from alphaforge.data.resample import resample_bars
 from alphaforge.data.validation import validate_frame
 from alphaforge.domain.errors import InvalidValueError
@@ -54,89 +63,6 @@ app = typer.Typer(
     short_help="List, inspect, validate, import, export, resample and delete market data.",
     no_args_is_help=True,
 )
-
-_REPAIR_HELP = "Repair policy to apply, repeatable: " + "; ".join(
-    f"{name}: {what}" for name, what in REPAIR_POLICIES.items()
-)
-
-CatalogDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalog",
-        help="Catalog folder. Default: data.catalog_dir of the configuration "
-        "(ALPHAFORGE_DATA__CATALOG_DIR, else the per-user data folder).",
-        file_okay=False,
-        metavar="DIR",
-        show_default=False,
-    ),
-]
-TimeframeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--timeframe", "-t", help="Timeframe: 1m, 5m, 1h, 1d, 1w, 1M or tick.", show_default=False
-    ),
-]
-SymbolOpt = Annotated[
-    str | None,
-    typer.Option("--symbol", "-s", help="One symbol of a multi-symbol set.", show_default=False),
-]
-KindOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--kind",
-        help="Data kind of a file: ohlcv, close, series or trades (default: guessed from the "
-        "header, and shown).",
-        show_default=False,
-    ),
-]
-CalendarOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--calendar",
-        help="Trading calendar for gap checks: an exchange code (XNYS, XLON, ...), 24/7 "
-        "(crypto), 24/5 (FX) or none.",
-        show_default=False,
-    ),
-]
-MapOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--map",
-        help="Map a file column to a canonical name, repeatable: --map Date=timestamp",
-        metavar="COLUMN=NAME",
-        show_default=False,
-    ),
-]
-TimestampOpt = Annotated[
-    str | None,
-    typer.Option("--timestamp", help="Name of the file's time column.", show_default=False),
-]
-TzOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--tz",
-        help="Time zone of stamps written without an offset (e.g. UTC, America/New_York).",
-        show_default=False,
-    ),
-]
-FormatOpt = Annotated[
-    str | None,
-    typer.Option("--format", help="File format: csv or parquet (default: from the suffix)."),
-]
-RepairOpt = Annotated[
-    list[str] | None,
-    typer.Option("--repair", help=_REPAIR_HELP, metavar="POLICY", show_default=False),
-]
-StartOpt = Annotated[
-    str | None,
-    typer.Option("--start", help="First timestamp to include (UTC unless it has an offset)."),
-]
-EndOpt = Annotated[
-    str | None,
-    typer.Option("--end", help="Last timestamp to include; a date alone means the whole day."),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-
 
 # ---------------------------------------------------------------- list / info / show
 
@@ -155,12 +81,12 @@ def list_(
     if bundled_only and catalog_only:
         raise InvalidValueError("--bundled and --local exclude each other; pass one or neither")
     infos = () if catalog_only else list_datasets()
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     entries = [] if bundled_only else cat.entries()
     if as_json:
-        _print_json(
+        support.print_json(
             {
-                "bundled": [_info_json(i) for i in infos],
+                "bundled": [support.info_json(i) for i in infos],
                 "catalog": {"root": str(cat.root), "entries": [entry_json(e) for e in entries]},
             }
         )
@@ -192,11 +118,11 @@ def info(
 ) -> None:
     """Describe a dataset: kind, timeframe, calendar, span, columns and provenance."""
     opts = FileOptions(kind, parse_mapping(mapping), timestamp, tz)
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     resolved = resolve_target(target, cat, timeframe=timeframe, symbol=symbol, file=opts)
-    frame = _read(resolved)
+    frame = support.read_target(resolved)
     if as_json:
-        _print_json(_target_json(resolved, frame))
+        support.print_json(support.target_json(resolved, frame))
         return
     console.print(target_table(resolved, frame))
 
@@ -223,7 +149,7 @@ def show(
     if head is not None and tail is not None:
         raise InvalidValueError("--head and --tail exclude each other; pass one")
     opts = FileOptions(kind, parse_mapping(mapping), timestamp, tz)
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     resolved = resolve_target(target, cat, timeframe=timeframe, symbol=symbol, file=opts)
     if resolved.origin == "catalog" and start is None and end is None and (head or tail):
         # Only the row groups that hold the rows are read.
@@ -231,7 +157,7 @@ def show(
         frame = cat.head(sym, tf, head) if head is not None else cat.tail(sym, tf, tail or 0)
         console.print(frame_table(frame, resolved.label))
         return
-    frame = slice_frame(_read(resolved), start, end)
+    frame = slice_frame(support.read_target(resolved), start, end)
     title = f"{resolved.label}: {len(frame):,} row(s)"
     if head is not None:
         console.print(frame_table(frame.iloc[:head], title, omitted=max(len(frame) - head, 0)))
@@ -284,15 +210,15 @@ def validate(
     files. Suspects: gaps against the calendar, zero-volume bars, jumps that look like splits.
     """
     opts = FileOptions(kind, parse_mapping(mapping), timestamp, tz)
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     resolved = resolve_target(
         target, cat, timeframe=timeframe, symbol=symbol, file=opts, calendar=calendar
     )
     cal = calendar if calendar is not None else resolved.calendar
-    frame = _read(resolved)
-    frame, actions = _repair(frame, repairs, resolved, cal)
+    frame = support.read_target(resolved)
+    frame, actions = support.apply_repairs(frame, repairs, resolved, cal)
     try:
-        with _status(f"validating {len(frame):,} rows of {resolved.label}"):
+        with support.status(f"validating {len(frame):,} rows of {resolved.label}"):
             report = validate_frame(
                 frame,
                 source=resolved.label,
@@ -301,15 +227,15 @@ def validate(
                 frequency=resolved.frequency,
             )
     except DataValidationError as exc:
-        _fail_on(exc, as_json=as_json, repaired=bool(actions))
+        support.fail_on(exc, as_json=as_json, repaired=bool(actions))
     if output is not None:
-        _write(frame, output)
+        support.write_frame(frame, output)
     if as_json:
-        _print_json(
+        support.print_json(
             report_json(
                 report,
                 extra={
-                    "repairs": [_action_json(a) for a in actions],
+                    "repairs": [support.action_json(a) for a in actions],
                     "output": None if output is None else str(output),
                 },
             )
@@ -375,7 +301,7 @@ def import_(
     catalog: CatalogDir = None,
 ) -> None:
     """Validate data and store it in the catalog; on any error the catalog is left as it was."""
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     if source.startswith("bundled:"):
         if any(x is not None for x in (kind, timeframe, mapping, timestamp, tz, file_format)):
             raise InvalidValueError(
@@ -384,7 +310,7 @@ def import_(
             )
         if repairs:
             raise InvalidValueError("bundled sets are validated as shipped; --repair is for files")
-        _import_bundled(cat, source.removeprefix("bundled:"), symbol, mode)
+        support.import_bundled(cat, source.removeprefix("bundled:"), symbol, mode)
         return
     if not symbol or len(symbol) != 1:
         raise InvalidValueError("a file is stored under one symbol: pass --symbol SYM once")
@@ -401,12 +327,14 @@ def import_(
         file=opts,
         calendar=calendar,
     )
-    frame = _read(resolved)
-    frame, actions = _repair(frame, repairs, resolved, calendar)
+    frame = support.read_target(resolved)
+    frame, actions = support.apply_repairs(frame, repairs, resolved, calendar)
     if actions:
         err_console.print(repair_table(actions))
     try:
-        with _status(f"validating and storing {len(frame):,} rows as {symbol[0]} {timeframe}"):
+        with support.status(
+            f"validating and storing {len(frame):,} rows as {symbol[0]} {timeframe}"
+        ):
             entry = cat.import_frame(
                 symbol[0],
                 timeframe,
@@ -420,8 +348,8 @@ def import_(
                 asset_class=asset_class,
             )
     except DataValidationError as exc:
-        _fail_on(exc, as_json=False, repaired=bool(actions), storing=True)
-    _stored(entry, resolved.kind if kind is None else None)
+        support.fail_on(exc, as_json=False, repaired=bool(actions), storing=True)
+    support.stored(entry, resolved.kind if kind is None else None)
 
 
 @app.command()
@@ -438,7 +366,7 @@ def export(
     catalog: CatalogDir = None,
 ) -> None:
     """Write a catalog series (or a time range of it) to a CSV or Parquet file."""
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     entry = cat.info(symbol, timeframe)
     written = cat.export(
         entry.symbol, entry.timeframe, path, format=file_format, start=start, end=end
@@ -498,12 +426,12 @@ def resample(
     """Aggregate bars to a longer timeframe (open first, high max, low min, close last, volume
     sum), aligned to the calendar's sessions, and store or write the result."""
     opts = FileOptions(kind, parse_mapping(mapping), timestamp, tz)
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     resolved = resolve_target(
         target, cat, timeframe=timeframe, symbol=symbol, file=opts, calendar=calendar
     )
     cal = calendar if calendar is not None else resolved.calendar
-    frame = _read(resolved)
+    frame = support.read_target(resolved)
     if resolved.kind not in ("ohlcv", "close"):
         raise InvalidValueError(
             f"{resolved.label} holds {resolved.kind!r} data; only bars (ohlcv) and close prices "
@@ -514,7 +442,7 @@ def resample(
             f"{resolved.label} holds {len(frame.columns)} symbols; pick one with --symbol"
         )
     source_tf = resolved.timeframe if resolved.origin != "file" else timeframe
-    with _status(f"resampling {len(frame):,} rows of {resolved.label} to {to}"):
+    with support.status(f"resampling {len(frame):,} rows of {resolved.label} to {to}"):
         out = resample_bars(
             frame,
             to,
@@ -523,7 +451,7 @@ def resample(
             source_timeframe=source_tf,
         )
     if output is not None:
-        _write(out, output)
+        support.write_frame(out, output)
         console.print(f"wrote {len(out):,} {to} bars of {resolved.label} to {output}")
         return
     name = store_as or (resolved.symbols[0] if len(resolved.symbols) == 1 else None)
@@ -540,7 +468,7 @@ def resample(
         source=f"resample({resolved.label} -> {to})",
         stamp="bar_open",
     )
-    _stored(entry, None)
+    support.stored(entry, None)
 
 
 # ---------------------------------------------------------------- delete
@@ -560,7 +488,7 @@ def delete(
     catalog: CatalogDir = None,
 ) -> None:
     """Delete a symbol (or one timeframe of it) from the catalog."""
-    cat = _catalog(catalog)
+    cat = support.open_catalog(catalog)
     doomed = (
         [cat.info(symbol, timeframe)]
         if timeframe is not None
@@ -576,160 +504,3 @@ def delete(
     deleted = cat.delete(symbol, timeframe)
     for entry in deleted:
         console.print(f"deleted {entry.symbol} {entry.timeframe} ({entry.rows:,} rows)")
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _catalog(folder: Path | None) -> Catalog:
-    if folder is not None:
-        return Catalog(folder)
-    from alphaforge.config import load_config  # noqa: PLC0415  # only when no --catalog
-
-    return Catalog(load_config().data.catalog_dir)
-
-
-def _read(target: Target) -> pd.DataFrame:
-    with _status(f"reading {target.label}"):
-        return target.read()
-
-
-def _status(message: str) -> Any:
-    return err_console.status(message, spinner="dots")
-
-
-def _repair(
-    frame: pd.DataFrame, policies: list[str] | None, target: Target, calendar: str | None
-) -> tuple[pd.DataFrame, tuple[RepairAction, ...]]:
-    if not policies:
-        return frame, ()
-    return repair(
-        frame,
-        policies,
-        source=target.label,
-        kind=target.kind,
-        calendar=None if calendar in (None, "none") else calendar,
-        frequency=target.frequency,
-    )
-
-
-def _fail_on(
-    error: DataValidationError, *, as_json: bool, repaired: bool, storing: bool = False
-) -> NoReturn:
-    """Show every hard problem and exit with INVALID_DATA (an import has stored nothing)."""
-    if as_json:
-        _print_json(
-            {
-                "ok": False,
-                "problems": [
-                    {
-                        "source": p.source,
-                        "row": p.row,
-                        "timestamp": p.timestamp,
-                        "field": p.field,
-                        "message": p.message,
-                    }
-                    for p in error.problems
-                ],
-            }
-        )
-    else:
-        err_console.print(problems_table(error))
-        hint = (
-            "the repairs above were not enough"
-            if repaired
-            else "fix the source, or pass --repair POLICY (see --help) to change it explicitly"
-        )
-        err_console.print(
-            f"[bold red]error:[/] {escape(str(error.first))}; "
-            + ("nothing was stored; " if storing else "")
-            + hint,
-            soft_wrap=True,
-        )
-    raise typer.Exit(int(ExitCode.INVALID_DATA))
-
-
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    """Write a frame to CSV (optionally gzipped) or Parquet, atomically (temp file, rename)."""
-    name = path.name.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        if name.endswith(".parquet") or name.endswith(".pq"):
-            frame.to_parquet(tmp)
-        elif name.endswith(".csv") or name.endswith(".csv.gz"):
-            frame.to_csv(
-                tmp,
-                index_label="timestamp",
-                date_format="%Y-%m-%dT%H:%M:%S.%f%z",
-                compression="gzip" if name.endswith(".gz") else None,
-            )
-        else:
-            raise InvalidValueError(
-                f"{path}: unknown output format; use a .csv, .csv.gz or .parquet name"
-            )
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _import_bundled(cat: Catalog, name: str, symbols: list[str] | None, mode: str) -> None:
-    info = dataset_info(name)
-    wanted = list(symbols) if symbols else list(info.symbols)
-    entries: list[CatalogEntry] = []
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(f"importing {name}", total=len(wanted))
-        for sym in wanted:
-            progress.update(task, description=f"importing {name}: {sym}")
-            entries += cat.import_bundled(name, [sym], mode=mode)
-            progress.advance(task)
-    console.print(catalog_table(entries, cat.root))
-
-
-def _stored(entry: CatalogEntry, guessed_kind: str | None) -> None:
-    guess = f" (kind {guessed_kind!r} guessed from the header; pass --kind to set it)"
-    console.print(
-        f"stored {entry.symbol} {entry.timeframe}: {entry.rows:,} {entry.kind} rows "
-        f"{entry.first} .. {entry.last}, {entry.gaps:,} gap(s) against "
-        f"{entry.calendar or 'no calendar'}" + (guess if guessed_kind else "")
-    )
-
-
-def _print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def _info_json(info: Any) -> dict[str, Any]:
-    return {name: getattr(info, name) for name in info.__dataclass_fields__}
-
-
-def _action_json(action: RepairAction) -> dict[str, Any]:
-    return {
-        "policy": action.policy,
-        "count": action.count,
-        "rows": list(action.rows),
-        "description": action.description,
-    }
-
-
-def _target_json(target: Target, frame: pd.DataFrame) -> dict[str, Any]:
-    return {
-        "label": target.label,
-        "origin": target.origin,
-        "kind": target.kind,
-        "timeframe": target.timeframe,
-        "calendar": target.calendar,
-        "symbols": list(target.symbols),
-        "rows": len(frame),
-        "first": frame.index[0].isoformat() if len(frame) else None,
-        "last": frame.index[-1].isoformat() if len(frame) else None,
-        "columns": [str(c) for c in frame.columns],
-        "details": target.details,
-    }

@@ -221,7 +221,7 @@ def vector_backtest(
 ) -> VectorRun:
     """Run the built-in ``strategy`` with validated ``params`` on the vector engine.
 
-    ``series`` and ``instruments`` are the runtime's (``load_series``, ``_instrument``);
+    ``series`` and ``instruments`` are the runtime's (``load_series``, ``instrument_for``);
     ``start_ns``: bars before it only warm the indicators (no orders, no equity), as in event
     mode; ``end`` is the feed's end bound. The result's equity and fills have the event
     engine's timestamps; ``VectorRun`` adds what trades and the orders table need.

@@ -4,7 +4,8 @@
 drivers come later and reuse the same kernel.
 """
 
-from alphaforge.runtime.driver import Series, backtest, load_series
+from alphaforge.runtime.driver import backtest
+from alphaforge.runtime.inputs import Series, load_series
 from alphaforge.runtime.kernel import Kernel
 from alphaforge.runtime.result import BacktestResult
 

@@ -1,0 +1,166 @@
+"""What a backtest runs on: data resolved into validated per-symbol series, and their instruments.
+
+``data`` may be a bundled dataset name, a catalog symbol, a CSV/Parquet file, a DataFrame, or a
+mapping of symbol to DataFrame; :func:`load_series` turns each into :class:`Series` the kernel
+feeds, and :func:`instrument_for` builds the instrument each trades as.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alphaforge.config import AlphaforgeConfig, load_config
+from alphaforge.core.suggest import did_you_mean
+from alphaforge.data.bundled import dataset_info, list_datasets, load_dataset
+from alphaforge.data.calendars import infer_frequency
+from alphaforge.data.catalog import Catalog
+from alphaforge.data.errors import UnknownDatasetError
+from alphaforge.data.sources import read_file
+from alphaforge.data.validation import validate_frame
+from alphaforge.domain.enums import AssetClass
+from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.instruments import Instrument
+
+__all__ = ["DataLike", "Series", "common_currency", "instrument_for", "load_series"]
+
+DataLike = str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]
+_EQUITY_LIKE = {"equity", "index", "etf", "volatility", "commodity"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One symbol's bars as the engine takes them, with where they came from."""
+
+    symbol: str
+    timeframe: str
+    frame: pd.DataFrame
+    calendar: str | None
+    stamp: str
+    asset_class: str
+    currency: str
+    source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def common_currency(series: Sequence[Series]) -> str | None:
+    """The quote currency all series share (the account is kept in it), if they share one."""
+    found = {s.currency.upper() for s in series}
+    return found.pop() if len(found) == 1 else None
+
+
+def load_series(
+    data: DataLike,
+    *,
+    symbols: Sequence[str] | None = None,
+    timeframe: str | None = None,
+    calendar: str | None = None,
+    config: AlphaforgeConfig | None = None,
+) -> list[Series]:
+    """Resolve ``data`` (see ``backtest``) into validated per-symbol series."""
+    if isinstance(data, pd.DataFrame):
+        name = (symbols or ["ASSET"])[0]
+        return [_frame_series(name.upper(), data, timeframe, calendar, "frame")]
+    if isinstance(data, Mapping):
+        return [
+            _frame_series(str(k).upper(), v, timeframe, calendar, f"frame:{k}")
+            for k, v in data.items()
+        ]
+    text = str(data)
+    names = [i.name for i in list_datasets()]
+    if text in names or text.startswith("bundled:"):
+        return _bundled(text.removeprefix("bundled:"), symbols)
+    path = Path(text).expanduser()
+    if path.is_file():
+        frame = read_file(path)
+        symbol = (symbols or [path.name.split(".")[0]])[0].upper()
+        return [_frame_series(symbol, frame, timeframe, calendar, str(path))]
+    cfg = config or load_config()
+    catalog = Catalog(cfg.data.catalog_dir)
+    wanted = [text, *(symbols or [])] if text not in (symbols or []) else list(symbols or [])
+    held = catalog.symbols()
+    if wanted[0].upper() in held:
+        return [_catalog_series(catalog, s, timeframe) for s in dict.fromkeys(wanted)]
+    raise UnknownDatasetError(
+        f"{text!r} is not a bundled dataset, a file or a symbol in the catalog at {catalog.root}"
+        f"{did_you_mean(text, names + held)}"
+    )
+
+
+def _bundled(name: str, symbols: Sequence[str] | None) -> list[Series]:
+    info = dataset_info(name)
+    if info.kind not in ("ohlcv", "close"):
+        raise InvalidValueError(
+            f"{name} holds {info.kind} data; backtests need prices (ohlcv or close)"
+        )
+    frame = load_dataset(name)
+    wanted = [s.upper() for s in symbols] if symbols else list(info.symbols)
+    out = []
+    for symbol in wanted:
+        if symbol not in info.symbols:
+            raise UnknownDatasetError(
+                f"{name} has no symbol {symbol!r}{did_you_mean(symbol, list(info.symbols))}"
+            )
+        if info.kind == "ohlcv":
+            part = frame
+        else:
+            column = (
+                frame.columns[list(info.symbols).index(symbol)]
+                if len(info.symbols) > 1
+                else frame.columns[0]
+            )
+            part = frame[[column]].rename(columns={column: "close"}).dropna()
+        extra = {"dataset": name, "provenance": info.source}
+        out.append(Series(symbol, info.frequency, part, info.calendar, info.stamp,
+                          info.asset_class, info.currency, f"bundled:{name}", extra))  # fmt: skip
+    return out
+
+
+def _catalog_series(catalog: Catalog, symbol: str, timeframe: str | None) -> Series:
+    entry = catalog.info(symbol, timeframe)
+    frame = catalog.load(entry.symbol, entry.timeframe)
+    extra = {"sha256": entry.content_hash, "provenance": entry.source}
+    return Series(entry.symbol, entry.timeframe, frame, entry.calendar, entry.stamp,
+                  entry.asset_class or "equity", entry.currency or "USD",
+                  f"catalog:{entry.symbol} {entry.timeframe}", extra)  # fmt: skip
+
+
+def _frame_series(
+    symbol: str, frame: pd.DataFrame, timeframe: str | None, calendar: str | None, source: str
+) -> Series:
+    kind = "ohlcv" if {"open", "high", "low", "close"} <= set(frame.columns) else "close"
+    if kind == "close":
+        if "close" not in frame.columns:
+            raise InvalidValueError(f"{source}: needs OHLCV columns or a 'close' column")
+        frame = frame[["close"]]
+    tf = timeframe or (
+        infer_frequency(frame.index) if isinstance(frame.index, pd.DatetimeIndex) else None
+    )
+    if tf is None:
+        raise InvalidValueError(f"{source}: cannot infer the bar timeframe; pass timeframe=")
+    validate_frame(frame, source=source, kind=kind, calendar=calendar, frequency=tf)
+    return Series(symbol, tf, frame, calendar, "bar_open", "equity", "USD", source)
+
+
+def instrument_for(s: Series, fractional: bool) -> Instrument:
+    lot = "0.0001" if fractional else "1"
+    if s.asset_class == "crypto":
+        pair = s.symbol.split("-")[0]  # XRPUSDT-PERP -> XRPUSDT
+        base = pair[: -len(s.currency)] if pair.endswith(s.currency) else pair
+        return Instrument.crypto(
+            s.symbol, "0.00000001", "0.00000001", base=base or pair, quote=s.currency
+        )
+    if s.asset_class == "fx":
+        return Instrument.equity(s.symbol, currency=s.currency, tick_size="0.00001", lot_size=lot,
+                                 asset_class=AssetClass.FX)  # fmt: skip
+    if s.asset_class in _EQUITY_LIKE:
+        cls = AssetClass.INDEX if s.asset_class == "index" else AssetClass.EQUITY
+        tick = "0.01" if float(np.nanmin(s.frame["close"].to_numpy())) >= 1 else "0.0001"
+        return Instrument.equity(s.symbol, currency=s.currency, tick_size=tick, lot_size=lot,
+                                 asset_class=cls)  # fmt: skip
+    return Instrument.equity(s.symbol, currency=s.currency, lot_size=lot)
