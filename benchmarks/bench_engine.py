@@ -9,6 +9,8 @@ merge, the loop, trades and metrics):
 (a) one symbol, ``--bars`` real 1-minute-spaced bars (``alphaforge.testing.tiled_bars``), the
     built-in ``sma_cross`` 10/30 (a Python ``on_bar``), risk engine on, 1 bp commission and
     1 bp slippage;
+(a2) the same bars with ``buy_and_hold`` (one order in all): the per-bar cost of the kernel alone,
+    so that (a) - (a2) shows what the orders cost;
 (b) backtesting.py's ``Backtest.run`` of the same SMA 10/30 cross on the same bars
     (``backtesting`` from the ``bench`` extra), and the ratio (a) / (b);
 (c) 20 stocks x 8,313 daily closes (``stocks20_close``), a monthly equal-weight rebalance with
@@ -77,6 +79,17 @@ def event_sma(frame: pd.DataFrame) -> None:
     )
 
 
+def sma_fills(frame: pd.DataFrame) -> pd.DataFrame:
+    result = backtest("sma_cross", {"ETHBTC": frame}, params={"fast": 10, "slow": 30},
+                      calendar="24/7", timeframe="1m", fractional=True, config=CFG)  # fmt: skip
+    return result.fills
+
+
+def event_hold(frame: pd.DataFrame) -> None:
+    backtest("buy_and_hold", {"ETHBTC": frame}, calendar="24/7", timeframe="1m", fractional=True,
+             config=CFG)  # fmt: skip
+
+
 def backtesting_py(frame: pd.DataFrame) -> Callable[[], object]:
     from backtesting import Backtest  # noqa: PLC0415  # optional: the bench extra
     from backtesting import Strategy as BtStrategy  # noqa: PLC0415
@@ -132,6 +145,13 @@ def main() -> None:
             ">= 300,000",
             rate_a >= 300_000,
         )
+    )
+    t_hold = best_of(lambda: event_hold(frame), args.runs)
+    orders = len(sma_fills(frame))
+    per_order = (t - t_hold) / max(orders, 1) * 1e6
+    rows.append(("(a2) same bars, buy and hold", f"{args.bars / t_hold:,.0f} bars/s", "-", None))
+    rows.append(
+        ("     cost per order of (a): (a)-(a2)", f"{per_order:,.0f} µs x {orders:,}", "-", None)
     )
     try:
         small = tiled_bars(args.bt_bars)
