@@ -54,13 +54,15 @@ def backtest_command(
         ),
     ] = None,
     data: Annotated[
-        str,
+        list[str] | None,
         typer.Option(
             "--data",
             "-d",
-            help="Bundled dataset, catalog symbol or CSV/Parquet file.",
+            help="Bundled dataset, catalog symbol or CSV/Parquet file; repeat to join several "
+            "(default: the strategy's own data sets, else spx_daily).",
+            show_default=False,
         ),
-    ] = "spx_daily",
+    ] = None,
     symbols: Annotated[
         list[str] | None,
         typer.Option(
@@ -118,10 +120,12 @@ def backtest_command(
     """Backtest a strategy on real data; print the key metrics and write the tearsheet."""
     from alphaforge.runtime import backtest  # noqa: PLC0415  # heavy: only when running
 
-    with err_console.status(f"backtesting {strategy} on {data}", spinner="dots"):
+    source: str | list[str] | None = data[0] if data and len(data) == 1 else data
+    shown = ", ".join(data) if data else "its default data"
+    with err_console.status(f"backtesting {strategy} on {shown}", spinner="dots"):
         result = backtest(
             strategy,
-            data,
+            source,
             params=_parse_params(param),
             symbols=symbols,
             start=start,
@@ -150,7 +154,7 @@ def backtest_command(
         return
     rows = dict(result.summary())
     table = Table(
-        title=f"{escape(result.strategy)} on {escape(data)}  ·  run {result.run_id}",
+        title=f"{escape(result.strategy)} on {escape(shown)}  ·  run {result.run_id}",
         show_header=False,
         box=box.SIMPLE,
     )

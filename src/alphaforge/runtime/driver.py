@@ -4,9 +4,11 @@
 >>> result.metrics.sharpe_ratio
 >>> result.write("out/")
 
-``data`` is a bundled dataset name, a catalog symbol, a CSV/Parquet file, a DataFrame, or a mapping
-of symbol to DataFrame. Defaults of cash, costs, fill rule and risk limits come from the
-``[backtest]`` and ``[risk]`` sections of the configuration; arguments override them.
+``data`` is a bundled dataset name, a catalog symbol, a CSV/Parquet file, a DataFrame, a mapping
+of symbol to DataFrame, or a list of names joined into one run (``["spx_daily", "vix_daily"]``);
+left out, it is the strategy's ``default_data`` (else ``spx_daily``). Defaults of cash, costs,
+fill rule and risk limits come from the ``[backtest]`` and ``[risk]`` sections of the
+configuration; arguments override them.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class BacktestSettings:
 
 def backtest(
     strategy: str | type[Strategy] | Strategy,
-    data: DataLike = "spx_daily",
+    data: DataLike | None = None,
     *,
     params: Mapping[str, Any] | None = None,
     symbols: Sequence[str] | None = None,
@@ -127,7 +129,10 @@ def backtest(
     cfg = config or load_config()
     bt, rk = cfg.backtest, cfg.risk
     strat = _strategy(strategy, params)
+    if data is None:
+        data = list(type(strat).default_data) or "spx_daily"
     series = load_series(data, symbols=symbols, timeframe=timeframe, calendar=calendar, config=cfg)
+    _check_fit(strat, series)
     settings = BacktestSettings(
         cash=str(cash if cash is not None else bt.cash),
         currency=(currency or common_currency(series) or bt.currency).upper(),
@@ -209,6 +214,23 @@ def backtest(
     )
     kernel.run()
     return _result(kernel, strat, series, settings, benchmark, cfg)
+
+
+def _check_fit(strategy: Strategy, series: Sequence[Series]) -> None:
+    """Refuse data the strategy cannot use, naming what is missing (not a KeyError mid-run)."""
+    kind = type(strategy)
+    name = kind.strategy_name()
+    if len(series) < kind.min_symbols:
+        raise InvalidValueError(
+            f"{name} trades at least {kind.min_symbols} symbols; the data holds {len(series)}"
+        )
+    for s in series:
+        missing = sorted(kind.needs - set(s.frame.columns))
+        if missing:
+            raise InvalidValueError(
+                f"{name} reads {', '.join(missing)}, which {s.symbol} ({s.source}) does not "
+                f"carry (it has {', '.join(map(str, s.frame.columns))})"
+            )
 
 
 def _vector(

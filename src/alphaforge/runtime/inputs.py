@@ -29,7 +29,7 @@ from alphaforge.domain.instruments import Instrument
 
 __all__ = ["DataLike", "Series", "common_currency", "instrument_for", "load_series"]
 
-DataLike = str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]
+DataLike = str | Path | pd.DataFrame | Mapping[str, pd.DataFrame] | Sequence[str | Path]
 _EQUITY_LIKE = {"equity", "index", "etf", "volatility", "commodity"}
 
 
@@ -62,7 +62,13 @@ def load_series(
     calendar: str | None = None,
     config: AlphaforgeConfig | None = None,
 ) -> list[Series]:
-    """Resolve ``data`` (see ``backtest``) into validated per-symbol series."""
+    """Resolve ``data`` (see ``backtest``) into validated per-symbol series.
+
+    A list or tuple of names (``["spx_daily", "vix_daily"]``) joins several sources into one run;
+    ``symbols`` then picks among all of their symbols, and a symbol held twice is an error.
+    """
+    if isinstance(data, list | tuple):
+        return _joined(data, symbols, timeframe, calendar, config)
     if isinstance(data, pd.DataFrame):
         name = (symbols or ["ASSET"])[0]
         return [_frame_series(name.upper(), data, timeframe, calendar, "frame")]
@@ -90,6 +96,43 @@ def load_series(
         f"{text!r} is not a bundled dataset, a file or a symbol in the catalog at {catalog.root}"
         f"{did_you_mean(text, names + held)}"
     )
+
+
+def _joined(
+    parts: Sequence[str | Path],
+    symbols: Sequence[str] | None,
+    timeframe: str | None,
+    calendar: str | None,
+    config: AlphaforgeConfig | None,
+) -> list[Series]:
+    if not parts:
+        raise InvalidValueError("data is an empty list: name at least one dataset or file")
+    out: list[Series] = []
+    origin: dict[str, str] = {}
+    for part in parts:
+        if not isinstance(part, str | Path):
+            raise InvalidValueError(
+                f"a data list holds dataset names, symbols or file paths, not {type(part).__name__}"
+            )
+        for s in load_series(part, timeframe=timeframe, calendar=calendar, config=config):
+            if s.symbol in origin:
+                raise InvalidValueError(
+                    f"symbol {s.symbol} is in both {origin[s.symbol]} and {part}; "
+                    "a run holds each symbol once"
+                )
+            origin[s.symbol] = str(part)
+            out.append(s)
+    if not symbols:
+        return out
+    wanted = [s.upper() for s in symbols]
+    unknown = [s for s in wanted if s not in origin]
+    if unknown:
+        raise UnknownDatasetError(
+            f"{', '.join(map(str, parts))} hold no symbol {unknown[0]!r}"
+            f"{did_you_mean(unknown[0], list(origin))}"
+        )
+    by_symbol = {s.symbol: s for s in out}
+    return [by_symbol[s] for s in dict.fromkeys(wanted)]
 
 
 def _bundled(name: str, symbols: Sequence[str] | None) -> list[Series]:

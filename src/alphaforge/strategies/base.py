@@ -23,7 +23,7 @@ class runs unchanged in backtest, paper and live::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -34,7 +34,12 @@ from alphaforge.domain.fills import Fill
 from alphaforge.domain.market import Bar
 from alphaforge.strategies.context import StrategyContext
 
-__all__ = ["Strategy", "StrategyParams"]
+__all__ = ["Strategy", "StrategyParams", "Universe"]
+
+Universe = Literal["single", "multi"]
+"""How a strategy uses its symbols: ``single`` trades each on its own signal (``compare`` runs it
+on one asset at a time); ``multi`` decides across all of them at once (allocators, pairs,
+baskets, hedged books) and needs at least ``min_symbols``."""
 
 
 class StrategyParams(BaseModel):
@@ -65,6 +70,16 @@ class Strategy:
     Params: ClassVar[type[StrategyParams]] = StrategyParams
     name: ClassVar[str] = ""
     """Registry name (``sma_cross``); defaults to the class name in snake case."""
+    universe: ClassVar[Universe] = "single"
+    """``single`` or ``multi`` (see :data:`Universe`): tells ``compare`` how to give it data."""
+    min_symbols: ClassVar[int] = 1
+    """Fewest symbols it can trade (2 for a pair)."""
+    needs: ClassVar[frozenset[str]] = frozenset({"close"})
+    """Bar fields it reads; data without them (close-only sets lack high, low and volume) is
+    not given to it by ``compare``, and ``backtest`` refuses it with a clear error."""
+    default_data: ClassVar[tuple[str, ...]] = ()
+    """Bundled datasets it was built for when it needs a particular set (the S&P 500 with the
+    VIX, say); ``compare`` runs it on exactly these. Empty: any data with ``needs``."""
 
     def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None, **kwargs: Any):
         """Validate parameters given as a ``Params`` object, a mapping, or keyword arguments."""

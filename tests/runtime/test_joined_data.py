@@ -1,0 +1,58 @@
+"""Several data sets in one run, the strategy's own default data, and data a strategy cannot use."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from alphaforge.data.errors import UnknownDatasetError
+from alphaforge.domain.errors import InvalidValueError
+from alphaforge.runtime import backtest
+from alphaforge.runtime.inputs import load_series
+from alphaforge.strategies import Strategy
+
+
+def test_a_list_joins_data_sets() -> None:
+    series = load_series(["spx_daily", "vix_daily"])
+    assert [s.symbol for s in series] == ["SPX", "VIX"]
+    assert [s.source for s in series] == ["bundled:spx_daily", "bundled:vix_daily"]
+
+
+def test_symbols_pick_across_a_joined_list() -> None:
+    series = load_series(["stocks20_close", "sp500_index_close"], symbols=["spx", "MSFT"])
+    assert [s.symbol for s in series] == ["SPX", "MSFT"]
+
+
+def test_a_symbol_held_twice_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="SPX is in both spx_daily and sp500_index_close"):
+        load_series(["spx_daily", "sp500_index_close"])
+
+
+def test_unknown_symbol_in_a_list_is_named() -> None:
+    with pytest.raises(UnknownDatasetError, match=r"no symbol 'MSFTX'.*did you mean 'MSFT'"):
+        load_series(["stocks20_close", "vix_daily"], symbols=["MSFTX"])
+
+
+class _NeedsHighLow(Strategy):
+    needs: ClassVar[frozenset[str]] = frozenset({"high", "low", "close"})
+
+
+class _Pair(Strategy):
+    min_symbols: ClassVar[int] = 2
+    default_data: ClassVar[tuple[str, ...]] = ("spx_daily", "nasdaq_daily")
+
+
+def test_close_only_data_is_refused_by_name() -> None:
+    with pytest.raises(InvalidValueError, match="reads high, low, which AAPL"):
+        backtest(_NeedsHighLow, "stocks20_close", symbols=["AAPL"])
+
+
+def test_too_few_symbols_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="at least 2 symbols; the data holds 1"):
+        backtest(_Pair, "spx_daily")
+
+
+def test_default_data_is_the_strategys_own() -> None:
+    result = backtest(_Pair, start="2018-01-01")
+    assert sorted(result.prices) == ["NASDAQ", "SPX"]
