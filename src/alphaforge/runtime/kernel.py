@@ -8,7 +8,9 @@ For each bar of the merged feed::
     strategy.on_bar(bar, ctx)    # decisions on what is known now; intents -> risk -> broker
     strategy.on_fill / on_event  # news from this step, delivered after on_bar returns
 
-Equity is recorded once per distinct timestamp, after every bar of that timestamp was handled.
+After every bar of a timestamp was handled, ``strategy.on_step(ctx)`` (when the strategy defines
+it) sees all symbols at that time at once: where portfolio strategies rebalance. Then equity is
+recorded, once per distinct timestamp.
 Bars before ``start`` only warm up history and indicators: no orders, no equity. Nothing here
 depends on wall-clock time or on hash order, so identical inputs give bit-identical results.
 """
@@ -27,6 +29,7 @@ from alphaforge.domain.orders import Order
 from alphaforge.execution.margin import MarginCall, liquidation_intents
 from alphaforge.portfolio import EquityRecorder, Ledger, LedgerView
 from alphaforge.runtime.context import BacktestContext, StreamState, unit_value_fn
+from alphaforge.strategies import Strategy as _BaseStrategy
 
 if TYPE_CHECKING:
     from alphaforge.brokers.sim import SimulatedBroker
@@ -36,7 +39,6 @@ if TYPE_CHECKING:
     from alphaforge.execution.engine import ExecutionEngine
     from alphaforge.risk import RiskEngine
     from alphaforge.runtime.financing import Financing
-    from alphaforge.strategies import Strategy
 
 __all__ = ["Kernel"]
 
@@ -49,7 +51,7 @@ class Kernel:
         *,
         batch: BarBatch,
         bars: Iterator[Bar],
-        strategy: Strategy,
+        strategy: _BaseStrategy,
         ledger: Ledger,
         broker: SimulatedBroker,
         engine: ExecutionEngine,
@@ -70,6 +72,9 @@ class Kernel:
         self._financing = financing if financing is not None and financing.active else None
         self._margin = margin
         self._drawdown_limit = risk.limits.max_drawdown_halt is not None
+        self._on_step = (
+            strategy.on_step if type(strategy).on_step is not _BaseStrategy.on_step else None
+        )
         # Compact typed buffers (8 bytes a value), not a list of tuples: a million-bar run would
         # otherwise hold ~200 MB of Python objects for its equity curve.
         self._stamps = array("q")
@@ -141,6 +146,8 @@ class Kernel:
             if self._notes:
                 self._deliver()
         if last_ts is not None:
+            if self._on_step is not None:
+                self._step(last_ts)
             self._stamps.append(last_ts)
             self._values.extend(ledger.equity_row())
 
@@ -157,7 +164,9 @@ class Kernel:
         return self.engine.deny(intent, self._now, reason).client_order_id
 
     def _end_step(self, ts: int) -> None:
-        """Close time step ``ts``: record equity, then the drawdown and margin checks."""
+        """Close time step ``ts``: ``on_step``, record equity, then drawdown and margin checks."""
+        if self._on_step is not None:
+            self._step(ts)
         marks = self.ledger.equity_row()
         self._stamps.append(ts)
         self._values.extend(marks)
@@ -165,6 +174,12 @@ class Kernel:
             self.risk.on_equity(marks[0], ts)
         if self._margin:
             self._check_margin(ts)
+
+    def _step(self, ts: int) -> None:
+        self._now = self.ctx.now_ns = ts
+        self._on_step(self.ctx)  # type: ignore[misc]  # checked not None by the callers
+        if self._notes:
+            self._deliver()
 
     def _check_margin(self, ts: int) -> None:
         """Liquidate everything (reduce-only market orders) when equity is below maintenance."""

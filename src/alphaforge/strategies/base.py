@@ -61,6 +61,8 @@ class Strategy:
     * ``on_start(ctx)``: once, before the first bar: declare indicators, read parameters.
     * ``on_bar(bar, ctx)``: each bar of each subscribed symbol and timeframe, in ``ts_event``
       order, after fills of earlier orders have been applied.
+    * ``on_step(ctx)``: once per timestamp, after every bar of that time was seen: decide across
+      all symbols at once here (portfolio rebalancing). Only called when overridden.
     * ``on_fill(fill, ctx)``: each fill of this strategy's orders.
     * ``on_event(event, ctx)``: order lifecycle news: denied by risk, rejected by the venue,
       canceled, expired.
@@ -136,6 +138,9 @@ class Strategy:
 
     def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
         """Called for each bar, after earlier orders' fills were applied."""
+
+    def on_step(self, ctx: StrategyContext) -> None:
+        """Called once per timestamp after all of its bars: the place for cross-asset decisions."""
 
     def on_fill(self, fill: Fill, ctx: StrategyContext) -> None:
         """Called for each fill of this strategy's orders."""

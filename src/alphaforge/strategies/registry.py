@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import TypeVar
 
 from alphaforge.core.suggest import did_you_mean
@@ -51,4 +53,9 @@ def list_strategies() -> list[type[Strategy]]:
 
 
 def _load_library() -> None:
-    import alphaforge.strategies.library  # noqa: F401, PLC0415  # registers the built-ins
+    """Import every module of the built-in library (each registers its strategies)."""
+    from alphaforge.strategies import library  # noqa: PLC0415  # only when asked
+
+    for module in pkgutil.iter_modules(library.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{library.__name__}.{module.name}")

@@ -1,0 +1,41 @@
+"""on_step runs once per timestamp after every bar of it, so cross-asset decisions see them all."""
+
+from __future__ import annotations
+
+from alphaforge.domain.market import Bar
+from alphaforge.runtime import backtest
+from alphaforge.strategies import Strategy, StrategyContext
+from alphaforge.strategies.schedule import Every
+
+
+class _Monthly(Strategy):
+    def on_start(self, ctx: StrategyContext) -> None:
+        self.steps: list[int] = []
+        self.bars_at_step: list[int] = []
+        self.bars = 0
+        self.every = Every("M")
+
+    def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
+        self.bars += 1
+
+    def on_step(self, ctx: StrategyContext) -> None:
+        self.steps.append(ctx.now_ns)
+        self.bars_at_step.append(self.bars)
+        for symbol in ctx.symbols:  # every symbol's history already holds this timestamp's bar
+            assert ctx.history(symbol, "close", 1).size == 1
+        if self.every(ctx.now_ns):
+            n = len(ctx.symbols)
+            ctx.target_weights({s: 0.9 / n for s in ctx.symbols})
+
+
+def test_on_step_once_per_timestamp_after_all_bars() -> None:
+    strat = _Monthly()
+    result = backtest(strat, "stocks20_close", symbols=["AAPL", "MSFT", "XOM"], start="2020-01-01")
+    assert len(strat.steps) == len(result.equity) == len(set(strat.steps))
+    assert strat.steps == sorted(strat.steps)
+    assert strat.bars_at_step[-1] == strat.bars  # the last step came after the last bar
+
+    def months(index: object) -> set[tuple[int, int]]:
+        return {(t.year, t.month) for t in index}  # type: ignore[attr-defined]
+
+    assert months(result.orders["created"]) == months(result.equity.index)  # monthly rebalance
