@@ -128,8 +128,8 @@ def test_rsi_reversion_on_msft_matches_the_event_engine() -> None:
     ("weights", "most_denied"),
     [
         ({"AAPL": 0.3, "JNJ": 0.3, "XOM": 0.3}, 5),  # 10 % cash: nearly every order passes
-        ({"AAPL": 0.4, "JNJ": 0.35, "XOM": 0.25}, None),  # fully invested: buys denied (the
-        # sells of the same rebalance have not filled yet when the leverage rule is checked)
+        ({"AAPL": 0.4, "JNJ": 0.35, "XOM": 0.25}, None),  # fully invested: some buys denied by
+        # a fraction of a share (sells round toward zero, so the committed book tops 1.00x)
     ],
 )
 def test_three_asset_monthly_rebalance_matches_the_event_engine(

@@ -141,3 +141,27 @@ def test_an_order_that_shrinks_a_position_is_always_approved(
     decision = engine.check(OrderIntent.market("SPX", side, qty), view, value_per_unit=PX)
     shrinks = abs(after) < abs(held) and (after == 0 or (after > 0) == (held > 0))
     assert decision.approved == shrinks
+
+
+def test_working_orders_count_toward_the_limits() -> None:
+    """Two buys sent on one bar cannot together pass what each passes alone."""
+    _, view = account()
+    engine = RiskEngine()
+    assert engine.check(buy(60), view, value_per_unit=PX).approved  # 54 % alone
+    decision = engine.check(buy(60), view, value_per_unit=PX, pending={"SPX": (60.0, PX)})
+    assert decision.rule == "max_position_weight"
+
+
+def test_a_working_sell_makes_room_for_a_rebalance_buy() -> None:
+    """Held 100 (91 % of equity) with a sell of 60 working: buying 50 leaves 90 committed."""
+    _, view = account(100)
+    engine = RiskEngine()
+    assert not engine.check(buy(50), view, value_per_unit=PX).approved
+    assert engine.check(buy(50), view, value_per_unit=PX, pending={"SPX": (-60.0, PX)}).approved
+
+
+def test_a_sell_past_a_working_sell_is_not_an_exit() -> None:
+    """Held 100, selling 100 already: another sell would open a short, so no-short denies it."""
+    _, view = account(100)
+    decision = RiskEngine().check(sell(50), view, value_per_unit=PX, pending={"SPX": (-100.0, PX)})
+    assert decision.rule == "no_short"

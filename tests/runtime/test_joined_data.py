@@ -8,9 +8,10 @@ import pytest
 
 from alphaforge.data.errors import UnknownDatasetError
 from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.market import Bar
 from alphaforge.runtime import backtest
 from alphaforge.runtime.inputs import load_series
-from alphaforge.strategies import Strategy
+from alphaforge.strategies import Strategy, StrategyContext
 
 
 def test_a_list_joins_data_sets() -> None:
@@ -56,3 +57,30 @@ def test_too_few_symbols_is_refused() -> None:
 def test_default_data_is_the_strategys_own() -> None:
     result = backtest(_Pair, start="2018-01-01")
     assert sorted(result.prices) == ["NASDAQ", "SPX"]
+
+
+class _LongShort(Strategy):
+    run_defaults: ClassVar[dict[str, object]] = {"allow_short": True, "max_gross_leverage": 2.0}
+
+    def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
+        if bar.symbol == "SPX" and not ctx.open_orders() and not ctx.portfolio.positions():
+            ctx.target_percent("SPX", 0.9)
+            ctx.target_percent("NASDAQ", -0.9)
+
+
+def test_run_defaults_let_a_long_short_strategy_trade() -> None:
+    result = backtest(_LongShort, ["spx_daily", "nasdaq_daily"], start="2018-06-01")
+    assert (result.orders["status"] == "filled").sum() == 2
+    assert result.settings["backtest"]["allow_short"] is True
+    assert result.settings["backtest"]["max_gross_leverage"] == 2.0
+
+
+def test_arguments_win_over_run_defaults() -> None:
+    result = backtest(_LongShort, ["spx_daily", "nasdaq_daily"], start="2018-06-01",
+                      allow_short=False)  # fmt: skip
+    assert set(result.orders["status"]) == {"filled", "denied"}
+
+
+def test_unknown_run_default_is_refused_at_class_creation() -> None:
+    with pytest.raises(InvalidValueError, match="unknown keys \\['leverage'\\]"):
+        type("Bad", (Strategy,), {"run_defaults": {"leverage": 2}})

@@ -92,9 +92,17 @@ def backtest_command(
     ] = None,
     spread_bps: Annotated[float, typer.Option(help="Quoted spread, bp (half is paid).")] = 0.0,
     borrow_rate: Annotated[
-        float, typer.Option(help="Annual stock-loan fee on shorts, e.g. 0.03.")
-    ] = 0.0,
-    cash_rate: Annotated[float, typer.Option(help="Annual interest on cash, e.g. 0.02.")] = 0.0,
+        float | None,
+        typer.Option(
+            help="Annual stock-loan fee on shorts, e.g. 0.03 (default: none).", show_default=False
+        ),
+    ] = None,
+    cash_rate: Annotated[
+        float | None,
+        typer.Option(
+            help="Annual interest on cash, e.g. 0.02 (default: none).", show_default=False
+        ),
+    ] = None,
     mode: Annotated[
         str, typer.Option(help="event (the kernel) or vector (research engine).")
     ] = "event",
@@ -105,7 +113,14 @@ def backtest_command(
     allow_short: Annotated[
         bool | None, typer.Option("--allow-short/--no-short", help="Allow short positions.")
     ] = None,
-    fractional: Annotated[bool, typer.Option(help="Trade fractional units.")] = False,
+    fractional: Annotated[
+        bool | None,
+        typer.Option(
+            "--fractional/--whole",
+            help="Trade fractional units (default: whole).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(

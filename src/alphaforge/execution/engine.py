@@ -109,6 +109,10 @@ class ExecutionEngine:
             return list(self._open.values())
         return list(self._open_by_symbol.get(symbol, {}).values())
 
+    def has_any_open(self) -> bool:
+        """Whether any order is still working."""
+        return bool(self._open)
+
     def has_open(self, symbol: str) -> bool:
         """Whether ``symbol`` has an order still working (cheap: the per-bar path asks)."""
         return bool(self._open_by_symbol.get(symbol))

@@ -211,11 +211,41 @@ def _execute(
 
 
 @inline
+def _pending_units(ai: np.ndarray, pend: np.ndarray, i: int) -> float:
+    """Signed units that asset ``i``'s waiting orders still want (``pending_quantity``)."""
+    total = 0.0
+    for j in range(ai[i, AI_PEND_N]):
+        total += grid_value(pend[i, 2 * j], ai[i, AI_LOT_NUM], ai[i, AI_LOT_EXP])
+    return total
+
+
+@inline
+def _pending_gross(ai: np.ndarray, af: np.ndarray, pend: np.ndarray) -> float:
+    """How much gross exposure changes once every waiting order has filled."""
+    change = 0.0
+    for j in range(ai.shape[0]):
+        i = ai[j, AI_ORDER]
+        if ai[i, AI_PEND_N] > 0:
+            held = af[i, AF_POS]
+            unit = af[i, AF_LAST] * af[i, AF_MULT]
+            change += (abs(held + _pending_units(ai, pend, i)) - abs(held)) * unit
+    return change
+
+
+@inline
 def _risk(  # noqa: PLR0911  # one return per rule, as RiskEngine.check
-    ai: np.ndarray, af: np.ndarray, acct: np.ndarray, money: np.ndarray, i: int, side: int, q: float
+    ai: np.ndarray,
+    af: np.ndarray,
+    pend: np.ndarray,
+    acct: np.ndarray,
+    money: np.ndarray,
+    i: int,
+    side: int,
+    q: float,
 ) -> int:
-    """``RiskEngine.check``: 0 = approved, else the code of the rule that denied the order."""
-    held = af[i, AF_POS]
+    """``RiskEngine.check`` on committed positions (held + waiting orders): 0 = approved, else
+    the code of the rule that denied the order."""
+    held = af[i, AF_POS] + _pending_units(ai, pend, i)
     after = held + q * (1.0 if side > 0 else -1.0)
     reducing = abs(after) < abs(held) and (after == 0.0 or (after > 0.0) == (held > 0.0))
     state = acct[ACCT_STATE]
@@ -233,7 +263,8 @@ def _risk(  # noqa: PLR0911  # one return per rule, as RiskEngine.check
     unit = af[i, AF_LAST] * af[i, AF_MULT]
     if abs(after) * unit / equity > money[MONEY_MAX_WEIGHT] * (1 + _TOLERANCE):
         return 5
-    gross = _gross(ai, af) - abs(held) * unit + abs(after) * unit
+    gross = _gross(ai, af) + _pending_gross(ai, af, pend)
+    gross += (abs(after) - abs(held)) * unit
     if gross / equity > money[MONEY_MAX_LEVERAGE] * (1 + _TOLERANCE):
         return 6
     return 0
@@ -306,7 +337,7 @@ def _towards(
     lots = abs(delta)
     q = grid_value(lots, ai[i, AI_LOT_NUM], ai[i, AI_LOT_EXP])
     k = _new_order(acct, oi, oq, t, i, side, q)
-    reason = _risk(ai, af, acct, money, i, side, q)
+    reason = _risk(ai, af, pend, acct, money, i, side, q)
     short_off = side < 0 and acct[ACCT_ALLOW_SHORT] == 0
     if reason == 0 and short_off and _short_rejected(ai, pend, i, lots):
         reason = 7

@@ -148,8 +148,11 @@ class _Run:
         self.fills = n + 1
 
     # ---------------------------------------------------------------- orders
+    def waiting(self, i: int) -> float:
+        return sum(float(p.side * p.quantity) for p in self.pending[i])
+
     def risk(self, i: int, side: int, qty: float) -> int:  # noqa: PLR0911
-        held = float(self.pos[i])
+        held = float(self.pos[i]) + self.waiting(i)  # committed: held + waiting orders
         after = held + qty * (1.0 if side > 0 else -1.0)
         reducing = abs(after) < abs(held) and (after == 0 or (after > 0) == (held > 0))
         s = self.settings
@@ -167,7 +170,12 @@ class _Run:
         unit = self.unit(i)
         if abs(after) * unit / equity > s.max_weight * (1 + _TOLERANCE):
             return 5
-        gross = self.gross() - abs(held) * unit + abs(after) * unit
+        gross = self.gross()
+        for j in s.order:
+            if self.pending[j]:
+                now = float(self.pos[j])
+                gross += (abs(now + self.waiting(j)) - abs(now)) * self.unit(j)
+        gross += (abs(after) - abs(held)) * unit
         if gross / equity > s.max_leverage * (1 + _TOLERANCE):
             return 6
         return 0

@@ -11,6 +11,10 @@ Rules (``RiskLimits``, from the ``[risk]`` config section):
   exceed ``max_position_weight``.
 * **Max gross leverage**: ``(gross exposure - |this position| + |position after|) / equity``
   must not exceed ``max_gross_leverage``.
+
+Positions are *committed* positions: what is held plus what working orders still want to trade
+(``pending``). A rebalance's buys are judged after its sells, and two orders sent on one bar
+cannot together pass a limit that each passes alone.
 * **Drawdown halt**: with ``max_drawdown_halt`` set, equity falling that fraction below its peak
   moves the state to ``HALTED`` (``on_equity``, called by the kernel at every mark).
 
@@ -30,6 +34,8 @@ from alphaforge.domain.enums import OrderSide
 from alphaforge.domain.errors import InvalidValueError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from alphaforge.config.sections import RiskConfig
     from alphaforge.domain.intents import OrderIntent
     from alphaforge.portfolio import PortfolioView
@@ -136,15 +142,26 @@ class RiskEngine:
                 )
 
     def check(
-        self, intent: OrderIntent, view: PortfolioView, *, value_per_unit: float
+        self,
+        intent: OrderIntent,
+        view: PortfolioView,
+        *,
+        value_per_unit: float,
+        pending: Mapping[str, tuple[float, float]] | None = None,
     ) -> RiskDecision:
         """Approve or deny ``intent``; ``value_per_unit`` is one unit's base-currency value at the
-        decision price (price x multiplier x FX rate)."""
+        decision price (price x multiplier x FX rate). ``pending`` maps each symbol with working
+        orders to (signed quantity those orders still want, value per unit): positions are
+        judged as they will be once everything already sent has filled, so a rebalance's buys
+        count the sells sent just before them, and orders sent together cannot add up past a
+        limit that each alone respects."""
         held = float(view.quantity(intent.symbol))
+        if pending:
+            held += pending.get(intent.symbol, (0.0, 0.0))[0]
         signed = float(intent.quantity) * (1.0 if intent.side is OrderSide.BUY else -1.0)
         after = held + signed
         reducing = abs(after) < abs(held) and (after == 0 or (after > 0) == (held > 0))
-        decision = self._check(intent, view, held, after, reducing, value_per_unit)
+        decision = self._check(intent, view, held, after, reducing, value_per_unit, pending)
         if not decision.approved:
             self.denied += 1
         return decision
@@ -157,6 +174,7 @@ class RiskEngine:
         after: float,
         reducing: bool,
         value_per_unit: float,
+        pending: Mapping[str, tuple[float, float]] | None,
     ) -> RiskDecision:
         if self._state is TradingState.HALTED:
             return RiskDecision(False, "halted", "trading is HALTED: only cancels are accepted")
@@ -189,7 +207,8 @@ class RiskEngine:
                 "max_position_weight",
                 f"{intent.symbol} would weigh {weight:.2%} of equity, above the {limit:.2%} limit",
             )
-        gross = view.gross_exposure() - abs(held) * value_per_unit + abs(after) * value_per_unit
+        gross = view.gross_exposure() + _pending_gross(view, pending)
+        gross += (abs(after) - abs(held)) * value_per_unit
         leverage = gross / equity
         cap = self.limits.max_gross_leverage
         if leverage > cap * (1 + _TOLERANCE):
@@ -199,3 +218,12 @@ class RiskEngine:
                 f"gross leverage would be {leverage:.2f}x, above the {cap:.2f}x limit",
             )
         return _APPROVED
+
+
+def _pending_gross(view: PortfolioView, pending: Mapping[str, tuple[float, float]] | None) -> float:
+    """How much gross exposure changes once every working order has filled."""
+    change = 0.0
+    for symbol, (quantity, unit) in (pending or {}).items():
+        held = float(view.quantity(symbol))
+        change += (abs(held + quantity) - abs(held)) * unit
+    return change

@@ -102,10 +102,10 @@ def backtest(
     allow_short: bool | None = None,
     max_position_weight: float | None = None,
     max_gross_leverage: float | None = None,
-    fractional: bool = False,
+    fractional: bool | None = None,
     spread_bps: float = 0.0,
-    borrow_rate: float = 0.0,
-    cash_rate: float = 0.0,
+    borrow_rate: float | None = None,
+    cash_rate: float | None = None,
     funding: Mapping[str, str] | None = None,
     intrabar: Literal["pessimistic", "ohlc_path"] = "pessimistic",
     max_participation: float | None = None,
@@ -116,6 +116,8 @@ def backtest(
     ``start``: bars before it only warm up indicators (no orders, no equity). ``benchmark``: a
     bundled dataset, a symbol of the run, or a price series; default: buying and holding the
     first symbol. ``fractional``: trade fractional units (default: whole shares/contracts).
+    Where an argument is left out, the strategy's ``run_defaults`` (a pairs strategy needs
+    shorting and 2x gross leverage, say) come before the configuration.
     ``currency``: the account currency; default: the one all series are quoted in (USDT for
     Binance USDT pairs), else the configured one.
     ``fill="aggressive"``: next-open fills that also cross half of ``spread_bps``.
@@ -133,6 +135,14 @@ def backtest(
         data = list(type(strat).default_data) or "spx_daily"
     series = load_series(data, symbols=symbols, timeframe=timeframe, calendar=calendar, config=cfg)
     _check_fit(strat, series)
+    own = type(strat).run_defaults  # the strategy's needs (shorting, leverage) under arguments
+    if allow_short is None:
+        allow_short = own.get("allow_short")
+    max_position_weight = max_position_weight or own.get("max_position_weight")
+    max_gross_leverage = max_gross_leverage or own.get("max_gross_leverage")
+    fractional = bool(fractional if fractional is not None else own.get("fractional", False))
+    borrow_rate = borrow_rate if borrow_rate is not None else own.get("borrow_rate", 0.0)
+    cash_rate = cash_rate if cash_rate is not None else own.get("cash_rate", 0.0)
     settings = BacktestSettings(
         cash=str(cash if cash is not None else bt.cash),
         currency=(currency or common_currency(series) or bt.currency).upper(),
@@ -140,8 +150,8 @@ def backtest(
         slippage_bps=float(slippage_bps if slippage_bps is not None else bt.slippage_bps),
         fill=str(fill or bt.fill),
         spread_bps=float(spread_bps),
-        borrow_rate=float(borrow_rate),
-        cash_rate=float(cash_rate),
+        borrow_rate=float(borrow_rate or 0.0),
+        cash_rate=float(cash_rate or 0.0),
         intrabar=intrabar,
         max_participation=max_participation,
         allow_short=bool(allow_short if allow_short is not None else bt.allow_short),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alphaforge.data.catalog_args import timeframe_order
+from alphaforge.domain.enums import OrderSide
 from alphaforge.domain.events import OrderAccepted, OrderEvent, OrderFilled
 from alphaforge.domain.orders import Order
 from alphaforge.execution.margin import MarginCall, liquidation_intents
@@ -156,12 +157,24 @@ class Kernel:
         if self._start is not None and self._now < self._start:
             raise RuntimeError("orders are not accepted during warm-up")
         decision = self.risk.check(
-            intent, self.ctx.portfolio, value_per_unit=self.unit_value(intent.symbol)
+            intent,
+            self.ctx.portfolio,
+            value_per_unit=self.unit_value(intent.symbol),
+            pending=self._pending() if self.engine.has_any_open() else None,
         )
         if decision.approved:
             return self.engine.submit(intent, self._now).client_order_id
         reason = f"{decision.rule}: {decision.reason}"
         return self.engine.deny(intent, self._now, reason).client_order_id
+
+    def _pending(self) -> dict[str, tuple[float, float]]:
+        """Signed quantity working orders still want, and the unit value, by symbol."""
+        out: dict[str, tuple[float, float]] = {}
+        for order in self.engine.open_orders():
+            sign = 1.0 if order.side is OrderSide.BUY else -1.0
+            quantity, unit = out.get(order.symbol, (0.0, self.unit_value(order.symbol)))
+            out[order.symbol] = (quantity + sign * float(order.leaves_qty), unit)
+        return out
 
     def _end_step(self, ts: int) -> None:
         """Close time step ``ts``: ``on_step``, record equity, then drawdown and margin checks."""

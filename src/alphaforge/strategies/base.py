@@ -23,6 +23,7 @@ class runs unchanged in backtest, paper and live::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -82,6 +83,24 @@ class Strategy:
     default_data: ClassVar[tuple[str, ...]] = ()
     """Bundled datasets it was built for when it needs a particular set (the S&P 500 with the
     VIX, say); ``compare`` runs it on exactly these. Empty: any data with ``needs``."""
+    run_defaults: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+    """Account settings it cannot work without, used where a run leaves them out (arguments
+    win over these, these over the configuration). Keys: ``allow_short``,
+    ``max_position_weight``, ``max_gross_leverage``, ``fractional``, ``borrow_rate``,
+    ``cash_rate``. A long-short pairs strategy sets ``allow_short`` and 2x leverage."""
+    _RUN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        {"allow_short", "max_position_weight", "max_gross_leverage", "fractional",
+         "borrow_rate", "cash_rate"}
+    )  # fmt: skip
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        unknown = set(cls.run_defaults) - Strategy._RUN_KEYS
+        if unknown:
+            raise InvalidValueError(
+                f"{cls.__name__}.run_defaults has unknown keys {sorted(unknown)} "
+                f"(allowed: {', '.join(sorted(Strategy._RUN_KEYS))})"
+            )
 
     def __init__(self, params: StrategyParams | Mapping[str, Any] | None = None, **kwargs: Any):
         """Validate parameters given as a ``Params`` object, a mapping, or keyword arguments."""
