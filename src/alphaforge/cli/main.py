@@ -7,6 +7,7 @@ import typer
 from alphaforge._version import __version__
 from alphaforge.cli._common import ExitCode, console, handle_errors, state
 from alphaforge.cli.backtest import backtest_command, strategies_app
+from alphaforge.cli.compare import compare_command
 from alphaforge.cli.config import app as config_app
 from alphaforge.cli.data import app as data_app
 from alphaforge.core.logging import configure_logging
@@ -25,6 +26,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("backtest")(backtest_command)
+app.command("compare")(compare_command)
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
