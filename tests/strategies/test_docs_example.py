@@ -42,3 +42,16 @@ def test_the_documented_strategy_runs_and_buys_new_highs(
     for ts in entries["ts"].iloc[:5]:
         i = spx.index.get_loc(pd.Timestamp(ts.date(), tz="UTC"))
         assert spx["close"].iloc[i - 1] > spx["high"].iloc[i - 56 : i - 1].max()
+
+
+def test_the_documented_portfolio_strategy_rebalances_monthly() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
+    portfolio = next(b for b in blocks if "class EqualWeight" in b)
+    namespace: dict[str, object] = {"__name__": "docs_example", "af": af}
+    exec(compile(portfolio, str(DOC), "exec"), namespace)  # noqa: S102  # our own documentation
+    strategy = namespace["EqualWeight"]
+    result = af.backtest(strategy, "stocks20_close", symbols=["AAPL", "KO", "XOM"],  # type: ignore[arg-type]
+                         start="2021-01-01")  # fmt: skip
+    months = {(t.year, t.month) for t in result.orders["created"]}
+    assert len(months) == 24  # 2021 and 2022, every month
+    assert (result.orders["status"] == "filled").mean() > 0.95
