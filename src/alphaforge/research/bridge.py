@@ -119,6 +119,12 @@ def _sma_cross(close: pd.DataFrame, p: Mapping[str, Any], start: int) -> Any:
 
 
 def _rsi_reversion(close: pd.DataFrame, p: Mapping[str, Any], start: int) -> Any:
+    for key in ("trend_period", "max_hold"):  # the event strategy's refinements, off at 0
+        if p.get(key):
+            raise InvalidValueError(
+                f"mode='vector' runs rsi_reversion without {key} (got {key}={p[key]!r}); "
+                f"leave it at 0 or use mode='event'"
+            )
     return rsi_reversion_weights(
         close,
         int(p.get("period", 14)),

@@ -19,11 +19,19 @@ class RsiReversionParams(StrategyParams):
     lower: float = Field(30.0, gt=0, lt=100, description="Enter long when RSI falls below this.")
     upper: float = Field(70.0, gt=0, lt=100, description="Exit when RSI rises above this.")
     weight: float = Field(1.0, gt=0, le=1, description="Fraction of equity per position.")
+    trend_period: int = Field(
+        0, ge=0, description="Enter only while close > SMA(trend_period); 0 = no trend filter."
+    )
+    max_hold: int = Field(
+        0, ge=0, description="Exit after this many bars in the trade; 0 = no time stop."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> RsiReversionParams:
         if self.lower >= self.upper:
             raise ValueError(f"lower ({self.lower}) must be below upper ({self.upper})")
+        if self.trend_period == 1:
+            raise ValueError("trend_period must be 0 (off) or at least 2, got 1")
         return self
 
 
@@ -31,8 +39,23 @@ class RsiReversionParams(StrategyParams):
 class RsiReversion(Strategy):
     """Go long ``weight`` of equity when RSI(period) < lower; go flat when RSI > upper.
 
-    Wilder's RSI (1978) read as a mean-reversion signal, long only. Between the thresholds the
-    position is kept. Data: close prices; each symbol trades on its own RSI.
+    Wilder's RSI (Wilder, 1978, "New Concepts in Technical Trading Systems") read as a
+    mean-reversion signal, long only. Between the thresholds the position is kept.
+
+    Two optional refinements, both off by default (so the defaults keep the original rule):
+
+    * ``trend_period``: a trend filter in the manner of Connors & Alvarez (2009, "Short Term
+      Trading Strategies That Work"): enter only while the close is above SMA(trend_period)
+      (200 in their book), so that dips are bought in up-trends only. It gates entries; exits
+      are unchanged.
+    * ``max_hold``: a time stop: exit on the close of the ``max_hold``-th bar after the entry
+      decision if RSI has not recovered by then. After a time stop, a new entry waits until
+      RSI has risen back to ``lower`` or above and falls below it again, so the stop is not
+      undone on the next bar.
+
+    Assumptions: short-term oversold readings revert. Data: close prices; each symbol trades on
+    its own RSI with ``weight / len(symbols)`` of equity. The vector engine
+    (``mode="vector"``) reproduces the defaults only, not the two refinements.
     """
 
     name = "rsi_reversion"
@@ -45,17 +68,43 @@ class RsiReversion(Strategy):
         self._rsi: dict[str, IndicatorHandle] = {
             s: ctx.indicator("rsi", symbol=s, period=p.period) for s in ctx.symbols
         }
+        self._trend: dict[str, IndicatorHandle] = {}
+        if p.trend_period:
+            self._trend = {
+                s: ctx.indicator("sma", symbol=s, period=p.trend_period) for s in ctx.symbols
+            }
         self._size = p.weight / len(ctx.symbols)
         self._long: dict[str, bool] = {}
+        self._held: dict[str, int] = {}  # bars since the entry decision
+        self._armed: dict[str, bool] = {}  # False after a time stop until RSI >= lower
 
     def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
         rsi = self._rsi[bar.symbol]
         if not rsi.ready:
             return
-        long = self._long.get(bar.symbol, False)
-        if not long and rsi.value < self._p.lower:
-            self._long[bar.symbol] = True
-            ctx.target_percent(bar.symbol, self._size, tag="rsi<lower")
-        elif long and rsi.value > self._p.upper:
-            self._long[bar.symbol] = False
-            ctx.target_percent(bar.symbol, 0.0, tag="rsi>upper")
+        p, symbol = self._p, bar.symbol
+        if self._long.get(symbol, False):
+            self._held[symbol] += 1
+            if rsi.value > p.upper:
+                self._exit(symbol, ctx, "rsi>upper")
+            elif p.max_hold and self._held[symbol] >= p.max_hold:
+                self._armed[symbol] = False
+                self._exit(symbol, ctx, "max_hold")
+            return
+        if not self._armed.get(symbol, True):
+            self._armed[symbol] = rsi.value >= p.lower
+        if rsi.value < p.lower and self._armed.get(symbol, True) and self._uptrend(bar):
+            self._long[symbol] = True
+            self._held[symbol] = 0
+            ctx.target_percent(symbol, self._size, tag="rsi<lower")
+
+    def _exit(self, symbol: str, ctx: StrategyContext, tag: str) -> None:
+        self._long[symbol] = False
+        ctx.target_percent(symbol, 0.0, tag=tag)
+
+    def _uptrend(self, bar: Bar) -> bool:
+        """True without a trend filter; else is the close above its trend SMA (once ready)?"""
+        if not self._trend:
+            return True
+        sma = self._trend[bar.symbol]
+        return sma.ready and bar.close > sma.value
