@@ -183,10 +183,19 @@ def backtest_command(
     console.print(f"parameters: {escape(params)}")
     costs = ", ".join(f"{k} {v:,.2f}" for k, v in result.costs.items() if v)
     console.print(
-        f"costs: {escape(costs) or 'none'}; {len(result.trades)} trades, {len(result.fills)} fills"
+        f"costs: {escape(costs) or 'none'}; {_trade_counts(result.trades)}, "
+        f"{len(result.fills)} fills"
     )
     for name, path in paths.items():
         console.print(f"{name:>9}: {path}")
+
+
+def _trade_counts(trades: Any) -> str:
+    """Closed trades (as the table counts them) and any still open when the data ended."""
+    still_open = int((trades["exit_reason"] == "open at end").sum())
+    closed = len(trades) - still_open
+    text = f"{closed} closed trade{'s' if closed != 1 else ''}"
+    return text + (f" + {still_open} open at the end" if still_open else "")
 
 
 @strategies_app.command("list")

@@ -20,7 +20,7 @@ class SmaCrossParams(StrategyParams):
     fast: int = Field(10, ge=1, description="Bars in the fast simple moving average.")
     slow: int = Field(30, ge=2, description="Bars in the slow simple moving average.")
     mode: Literal["long_only", "long_short"] = Field(
-        "long_only", description="long_only: flat when fast < slow; long_short: short then."
+        "long_only", description="long_only: flat when fast <= slow; long_short: short then."
     )
     weight: float = Field(1.0, gt=0, le=1, description="Fraction of equity per position.")
 
