@@ -36,3 +36,11 @@ def test_explicit_cuts_on_joined_data() -> None:
         "sma_cross", ["spx_daily", "nasdaq_daily"], cuts=["2005-06-01"], start="2004-01-01"
     )
     assert set(full.orders["symbol"]) == {"SPX", "NASDAQ"}
+
+
+def test_an_end_argument_bounds_both_runs() -> None:
+    full = assert_no_lookahead("sma_cross", "spx_daily", start="2010-01-01", end="2014-12-31")
+    assert full.equity.index[-1].year == 2014
+    with pytest.raises(ValueError, match="not before the run's last bar"):
+        assert_no_lookahead("sma_cross", "spx_daily", start="2010-01-01", end="2014-12-31",
+                            cuts=["2016-01-04"])  # fmt: skip

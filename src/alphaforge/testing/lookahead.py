@@ -43,8 +43,9 @@ def assert_no_lookahead(
     full run (so a test can also check it traded at all)."""
     from alphaforge.runtime import backtest  # noqa: PLC0415  # testing sits above the layers
 
+    end = backtest_kwargs.pop("end", None)
     kwargs = {"params": params, **backtest_kwargs}
-    full = backtest(strategy, data, **kwargs)
+    full = backtest(strategy, data, end=end, **kwargs)
     stamps = full.equity.index
     if cuts is None:
         if len(stamps) < 3:
@@ -53,6 +54,8 @@ def assert_no_lookahead(
     for cut in cuts:
         at = pd.Timestamp(cut)
         at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+        if at >= stamps[-1]:
+            raise ValueError(f"cut {cut} is not before the run's last bar ({stamps[-1]})")
         part = backtest(strategy, data, end=at, **kwargs)
         _compare(full, part, at)
     return full
