@@ -21,6 +21,15 @@ def test_join_from_a_quote() -> None:
     assert math.isinf(QueuePosition.join(99.0, 1, None).ahead)
 
 
+def test_join_from_trades_alone() -> None:
+    # the last seller-initiated trade printed 99.0: that was the bid; 250 assumed resting there
+    assert QueuePosition.from_trades(99.0, 1, 99.0, 250.0).ahead == 250.0
+    assert QueuePosition.from_trades(99.1, 1, 99.0, 250.0).ahead == 0.0  # improves: the front
+    assert QueuePosition.from_trades(98.9, 1, 99.0, 250.0).ahead == 250.0  # behind it: assumed
+    assert QueuePosition.from_trades(99.4, -1, 99.5, 250.0).ahead == 0.0  # a better ask
+    assert QueuePosition.from_trades(99.0, 1, None, 250.0).ahead == 250.0  # no trade seen yet
+
+
 def test_trades_at_our_price_consume_the_queue_first() -> None:
     queue = QueuePosition(99.0, 1, ahead=300.0)
     assert queue.on_trade(99.0, 200.0, "sell") == 0.0

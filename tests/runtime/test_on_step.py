@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
+from alphaforge.data.bundled import load_dataset as af_load
 from alphaforge.domain.market import Bar
 from alphaforge.runtime import backtest
 from alphaforge.strategies import Strategy, StrategyContext
@@ -39,3 +42,27 @@ def test_on_step_once_per_timestamp_after_all_bars() -> None:
         return {(t.year, t.month) for t in index}  # type: ignore[attr-defined]
 
     assert months(result.orders["created"]) == months(result.equity.index)  # monthly rebalance
+
+
+class _Recorder(Strategy):
+    """Records, at every on_step, the last close each symbol's history shows."""
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        self.seen: list[tuple[int, dict[str, float]]] = []
+
+    def on_step(self, ctx: StrategyContext) -> None:
+        last = {s: float(ctx.history(s, "close", 1)[0]) for s in ctx.symbols}
+        self.seen.append((ctx.now_ns, last))
+
+
+def test_on_step_history_ends_at_the_step_not_at_the_next_bar() -> None:
+    """Regression: the next timestamp's first bar was counted before the step closed, so
+    on_step saw one future close of the first symbol in feed order."""
+    strat = _Recorder()
+    backtest(strat, "stocks20_close", symbols=["AAPL", "XOM"], start="2022-06-01",
+             end="2022-06-30")  # fmt: skip
+    frame = af_load("stocks20_close")
+    for ts, last in strat.seen:
+        day = pd.Timestamp(ts, tz="UTC").normalize()
+        for symbol, close in last.items():
+            assert close == frame.loc[:day, symbol].dropna().iloc[-1]

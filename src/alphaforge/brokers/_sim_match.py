@@ -36,7 +36,13 @@ class Matcher:
     """Match groups of orders and apply what happens to them, reporting through ``out``."""
 
     def __init__(
-        self, *, out: Outbox, ids: IdSource, commission: CommissionModel, touch: bool
+        self,
+        *,
+        out: Outbox,
+        ids: IdSource,
+        commission: CommissionModel,
+        touch: bool,
+        queue_ahead: float | None = None,
     ) -> None:
         self.out = out
         self.ids = ids
@@ -48,6 +54,9 @@ class Matcher:
         self.positions: dict[str, Decimal] = {}
         self.reasons: dict[str, str] = {}
         self.quotes: dict[str, QuoteTick] = {}
+        # Without quotes: the bid and ask the last trades printed at, and the queue assumed there.
+        self.queue_ahead = queue_ahead
+        self.touches: dict[str, list[float | None]] = {}
         self.finished = False
 
     def run(self, symbol: str, groups: Sequence[Group], context: Context) -> None:
@@ -88,8 +97,7 @@ class Matcher:
         spec = working.spec
         if context.tick is not None and working.limit_like:
             if working.queue is None:
-                quote = self.quotes.get(working.symbol)
-                working.queue = QueuePosition.join(spec.limit, spec.side_sign, quote)
+                working.queue = self._queue(working)
             return match_trade(spec, context.tick, working.queue, price=context.price)
         return match_order(
             spec, path, start=start, capacity=context.room, price=context.price, touch=self.touch
@@ -101,7 +109,8 @@ class Matcher:
         if entry is not None and not entry.done:
             if not self._eligible(entry, context) or self._quiet(entry, context):
                 return
-            match = self._match(entry, context.path(group.sign), None, context)
+            path = context.path(group.sign)
+            match = self._match(entry, path, _late_start(entry, path, context), context)
             self._apply(entry, match, context)
             if not entry.done or not group.legs_active:
                 return
@@ -121,7 +130,10 @@ class Matcher:
             for leg in legs:
                 leg.spec.session = context.session if leg.spec.session is None else leg.spec.session
         path = context.path(legs[0].spec.side_sign)
-        results = [(leg, self._match(leg, path, start, context)) for leg in legs]
+        results = [
+            (leg, self._match(leg, path, start or _late_start(leg, path, context), context))
+            for leg in legs
+        ]
         events = sorted(
             (
                 (_INF if match.at is None else match.at.t, ROLE_RANK.get(leg.role, 2), index)
@@ -247,7 +259,39 @@ class Matcher:
 
     def join_queue(self, working: Working) -> None:
         """Put a limit order in the queue at its price (used only by trade ticks)."""
+        if working.spec.order_type is OrderType.LIMIT:
+            working.queue = self._queue(working)
+
+    def see_trade(self, symbol: str, price: float, aggressor: str) -> None:
+        """Remember the bid (a seller-initiated trade) or ask (a buyer-initiated one) it shows."""
+        touch = self.touches.get(symbol)
+        if touch is None:
+            touch = self.touches[symbol] = [None, None]
+        touch[0 if aggressor == "sell" else 1] = price
+
+    def _queue(self, working: Working) -> QueuePosition:
         spec = working.spec
-        if spec.order_type is OrderType.LIMIT:
-            quote = self.quotes.get(working.symbol)
-            working.queue = QueuePosition.join(spec.limit, spec.side_sign, quote)
+        quote = self.quotes.get(working.symbol)
+        if quote is not None or self.queue_ahead is None:
+            return QueuePosition.join(spec.limit, spec.side_sign, quote)
+        touch = self.touches.get(working.symbol)
+        best = None if touch is None else touch[0 if spec.side_sign > 0 else 1]
+        return QueuePosition.from_trades(spec.limit, spec.side_sign, best, self.queue_ahead)
+
+
+def _late_start(working: Working, path: PricePath, context: Context) -> PathPoint | None:
+    """Where an order sent inside a lower-timeframe path starts: at the open of the first
+    lower bar that closed after it was sent (``None``: at the arrival, as usual)."""
+    lower = context.lower
+    if not lower or context.point is not None or not path.note.startswith("lower timeframe"):
+        return None
+    after = working.spec.active_after
+    done = 0
+    for bar in lower:
+        if bar.ts_event > after:
+            break
+        done += 1
+    k = 4 * done  # each lower bar is four path prices: open, extreme, extreme, close
+    if done == 0 or k >= len(path.prices):
+        return None
+    return PathPoint(float(k), k + 1, path.prices[k])

@@ -80,7 +80,9 @@ class SimulatedBroker:
     of each bar's volume one symbol's fills may take, the rest waits for later bars);
     ``allow_short`` (sells beyond the position are rejected when False, and always for
     instruments that are not ``shortable``); ``limit_fill`` (``"through"``: a resting limit needs
-    the price to trade through it; ``"touch"``: touching is enough); ``id_factory`` (every id:
+    the price to trade through it; ``"touch"``: touching is enough); ``queue_ahead`` (trade ticks
+    without quotes: the units assumed ahead of a limit joining at or behind the best price the
+    trades show; None: unknown, only a trade through the limit fills it); ``id_factory`` (every id:
     venue order ids, trade ids, event ids; deterministic ``IdFactory("SIM")`` by default);
     ``clock`` (the time of submits and cancels; default: the latest bar or trade seen);
     ``session_of`` (bar close -> session key, for ``DAY`` orders; default UTC date).
@@ -97,6 +99,7 @@ class SimulatedBroker:
         max_participation: float | None = None,
         allow_short: bool = True,
         limit_fill: Literal["through", "touch"] = "through",
+        queue_ahead: float | None = None,
         id_factory: IdSource | None = None,
         clock: Clock | None = None,
         session_of: Callable[[int], int] = utc_session,
@@ -110,6 +113,8 @@ class SimulatedBroker:
             raise InvalidValueError(f"limit_fill must be 'through' or 'touch', got {limit_fill!r}")
         if max_participation is not None and not 0.0 < max_participation <= 1.0:
             raise InvalidValueError(f"max_participation must be in (0, 1], got {max_participation}")
+        if queue_ahead is not None and not (math.isfinite(queue_ahead) and queue_ahead >= 0.0):
+            raise InvalidValueError(f"queue_ahead must be >= 0 units or None, got {queue_ahead}")
         self.fill_mode = fill_mode
         self.intrabar = check_policy(intrabar)
         self.max_participation = max_participation
@@ -120,7 +125,11 @@ class SimulatedBroker:
         self._ids: IdSource = id_factory or IdFactory("SIM")
         self._out = Outbox(self._ids)
         self._matcher = Matcher(
-            out=self._out, ids=self._ids, commission=self._commission, touch=self._touch
+            out=self._out,
+            ids=self._ids,
+            commission=self._commission,
+            touch=self._touch,
+            queue_ahead=queue_ahead,
         )
         self._clock = clock
         self._session_of = session_of
@@ -128,6 +137,7 @@ class SimulatedBroker:
         self._open = self._matcher.open
         self._seen: set[str] = set()
         self._last_bar: dict[str, Bar] = {}
+        self._last_trade: dict[str, float] = {}
         self._quotes = self._matcher.quotes
         self._room: dict[str, tuple[int, float]] = {}
         self._positions = self._matcher.positions
@@ -243,6 +253,9 @@ class SimulatedBroker:
     def process_trade(self, tick: TradeTick) -> None:
         """Match the open orders of ``tick.symbol`` against one trade (queue-aware limits)."""
         self._now = tick.ts_event
+        self._last_trade[tick.symbol] = tick.price
+        if self._matcher.queue_ahead is not None:
+            self._matcher.see_trade(tick.symbol, tick.price, tick.side)
         groups = self._book.get(tick.symbol)
         if not groups:
             return
@@ -255,6 +268,11 @@ class SimulatedBroker:
             tick=tick,
         )
         self._matcher.run(tick.symbol, groups, context)
+
+    def advance(self, ts: int) -> None:
+        """Note that time reached ``ts`` without data to match (a lower-timeframe bar the
+        kernel keeps for the next bar's path): later submits and cancels are stamped at it."""
+        self._now = max(self._now, ts)
 
     # ------------------------------------------------------------------ reading
     def position(self, symbol: str) -> Decimal:
@@ -293,6 +311,7 @@ class SimulatedBroker:
         if self._account is None:
             raise InvalidValueError("check_margin needs an account: call set_account first")
         prices = {symbol: bar.close for symbol, bar in self._last_bar.items()}
+        prices.update(self._last_trade)  # a symbol filled on trades is valued at its last one
         return check_margin(
             self._time() if ts is None else ts,
             self._account.equity(),

@@ -86,8 +86,32 @@ def backtest_command(
     fill: Annotated[
         str | None,
         typer.Option(
-            help="next_open (default, no look-ahead), aggressive (next open, crossing half of "
-            "--spread-bps) or close (optimistic)."
+            help="When market orders fill: next_open (default, no look-ahead), aggressive (next "
+            "open, crossing half of --spread-bps) or close (optimistic). Limit orders always rest "
+            "and fill passively at their limit (maker); on trade data at the next trade."
+        ),
+    ] = None,
+    limit_fill: Annotated[
+        str,
+        typer.Option(
+            help="through: a resting limit fills when the price trades beyond it; touch "
+            "(optimistic): at it."
+        ),
+    ] = "through",
+    queue_ahead: Annotated[
+        float | None,
+        typer.Option(
+            help="Trade data: units assumed queued ahead of a limit at or behind the best price "
+            "(default: unknown, only a trade through the limit fills it).",
+            show_default=False,
+        ),
+    ] = None,
+    maker_commission_bps: Annotated[
+        float | None,
+        typer.Option(
+            help="Commission on passive (maker) fills, bp; negative for a rebate "
+            "(default: --commission-bps).",
+            show_default=False,
         ),
     ] = None,
     spread_bps: Annotated[float, typer.Option(help="Quoted spread, bp (half is paid).")] = 0.0,
@@ -150,6 +174,9 @@ def backtest_command(
             commission_bps=commission_bps,
             slippage_bps=slippage_bps,
             fill=fill,  # type: ignore[arg-type]
+            limit_fill=limit_fill,  # type: ignore[arg-type]
+            queue_ahead=queue_ahead,
+            maker_commission_bps=maker_commission_bps,
             mode=mode,  # type: ignore[arg-type]
             benchmark=benchmark,
             allow_short=allow_short,
@@ -186,6 +213,9 @@ def backtest_command(
         f"costs: {escape(costs) or 'none'}; {_trade_counts(result.trades)}, "
         f"{len(result.fills)} fills"
     )
+    if result.strategy_report:
+        figures = ", ".join(f"{k}={_figure(v)}" for k, v in result.strategy_report.items())
+        console.print(f"strategy report: {escape(figures)}")
     for name, path in paths.items():
         console.print(f"{name:>9}: {path}")
 
@@ -233,6 +263,11 @@ def show_strategy_command(
         kind = getattr(info.annotation, "__name__", str(info.annotation))
         table.add_row(key, escape(kind), escape(repr(info.default)), escape(info.description or ""))
     console.print(table)
+
+
+def _figure(value: object) -> str:
+    """A report figure for the terminal: floats to 6 significant digits."""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def _dedent(text: str) -> str:

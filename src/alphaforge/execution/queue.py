@@ -11,6 +11,11 @@ our price equals the best price on our side; nothing when our price improves on 
 new best); unknown (infinite: only a trade-through fills us) when it is deeper in the book, since
 a top-of-book quote does not show that depth.
 
+Without quotes (public trades alone), ``QueuePosition.from_trades`` reads the best price on our
+side from the trades (a seller-initiated trade prints at the bid, a buyer-initiated one at the
+ask) and puts us behind an assumed ``ahead`` units at or behind it, at the front when we improve
+on it. The trades that follow deplete that queue: they are the proxy for the book we cannot see.
+
 :func:`match_trade` applies this to limit orders (and triggered stop-limits) and matches every
 other order type against the trade price as a one-price path (a stop fills at the first trade at
 or through its stop, at that trade's price). A limit order always fills at its limit on trades,
@@ -62,6 +67,17 @@ class QueuePosition:
             return cls(price, side_sign, size)
         improves = price > best if side_sign > 0 else price < best
         return cls(price, side_sign, 0.0 if improves else _INF)
+
+    @classmethod
+    def from_trades(
+        cls, price: float, side_sign: int, best: float | None, ahead: float
+    ) -> QueuePosition:
+        """Join at ``price`` when only trades show the book: ``best`` is the last price a trade
+        against our side printed (the bid for a buy); ``ahead`` the units assumed resting there."""
+        if best is None or _same(price, best):
+            return cls(price, side_sign, ahead)
+        improves = price > best if side_sign > 0 else price < best
+        return cls(price, side_sign, 0.0 if improves else ahead)
 
     def on_trade(self, price: float, size: float, aggressor: str) -> float:
         """Return how much of this trade reached our order (``inf``: the level was swept)."""

@@ -1,9 +1,11 @@
 """The kernel's implementation of ``StrategyContext``: history up to now, indicators, orders.
 
 Everything a strategy reads is cut at the current event: ``history`` returns read-only views
-that end at the current bar of each stream, indicator handles hold the value after the current
-bar (the kernel updates them before ``on_bar``), and the portfolio is a ``LedgerView``. Orders go
-to the kernel, which passes them to the risk engine.
+that end at the current bar of each stream (or the current trade of a trade stream: fields
+``price``, ``size`` and ``side``, +1 for a buyer-initiated trade and -1 for a seller-initiated
+one), indicator handles hold the value after the current bar (the kernel updates them before
+``on_bar``), and the portfolio is a ``LedgerView``. Orders go to the kernel, which passes them to
+the risk engine.
 """
 
 from __future__ import annotations
@@ -104,9 +106,13 @@ class StreamState:
 
     __slots__ = (
         "arrays",
+        "collect",
         "execution",
         "handles",
+        "lower",
         "position",
+        "records",
+        "span",
         "symbol",
         "timeframe",
         "ts",
@@ -124,6 +130,12 @@ class StreamState:
         self.handles: list[Handle] = []
         self.updaters: list[Callable[[tuple[float, float, float, float, float]], None]] = []
         self.execution = False  # whether orders of this symbol are matched on this stream
+        self.records = True  # whether equity is recorded at the steps of this stream's bars
+        # intrabar="lower_timeframe": the path stream appends its bars to ``collect``, which is
+        # the ``lower`` list the execution stream hands to the broker with each of its bars.
+        self.collect: list[Any] | None = None
+        self.lower: list[Any] | None = None
+        self.span = 0  # the bar length in ns (0: calendar bars), to cut ``lower`` to the bar
 
 
 class BacktestContext:
@@ -141,7 +153,7 @@ class BacktestContext:
         self._ledger = ledger
         self._view = view
         self._streams = streams
-        self._primary = primary
+        self._primary = primary  # each symbol's default stream: its finest bars, else its trades
         self._symbols = tuple(primary)
         self.now_ns = 0
 
@@ -170,7 +182,10 @@ class BacktestContext:
         *,
         timeframe: str | None = None,
     ) -> np.ndarray:
-        """The last ``n`` values (all when ``None``) of ``field`` up to the current bar."""
+        """The last ``n`` values (all when ``None``) of ``field`` up to the current bar.
+
+        ``timeframe="tick"`` reads the symbol's trades (``price``, ``size``, ``side``); a symbol
+        with trades and no bars reads them by default."""
         stream = self._stream(symbol, timeframe)
         if field not in stream.arrays:
             raise InvalidValueError(
@@ -190,6 +205,11 @@ class BacktestContext:
         spec = get_indicator(name)
         resolved = spec.resolve(params)
         stream = self._stream(symbol, timeframe)
+        if stream.timeframe == "tick":
+            raise InvalidValueError(
+                f"indicators run on bars; {stream.symbol} has only trades in this run (join its "
+                "bars, or compute from ctx.history(symbol, 'price', timeframe='tick'))"
+            )
         missing = [f for f in spec.inputs if f not in _FIELDS]
         if missing:
             raise InvalidValueError(f"{name} needs {missing}, which bars do not carry")
@@ -276,7 +296,8 @@ class BacktestContext:
         return self.target_quantity(symbol, percent * equity / unit, tag=tag)
 
     def target_weights(self, weights: Mapping[str, float], *, tag: str | None = None) -> list[str]:
-        """Rebalance to ``weights`` (others go to zero); orders that sell go first."""
+        """Rebalance to ``weights`` (others go to zero); orders that shrink a position go first,
+        so a book's exposure falls before it grows (for shorts, the buys that cover them)."""
         unknown = [s for s in weights if s not in self._primary]
         if unknown:
             raise InvalidValueError(
@@ -290,9 +311,10 @@ class BacktestContext:
                 continue  # no price yet: nothing can be sized (and nothing is held)
             target = weights.get(symbol, 0.0) * equity / unit
             held = float(self._ledger.position(symbol).quantity)
-            moves.append((target >= held, symbol, target))
+            shrinks = abs(target) < abs(held) and (target == 0 or (target > 0) == (held > 0))
+            moves.append((not shrinks, symbol, target))
         ids = []
-        for _, symbol, target in sorted(moves, key=lambda m: m[0]):  # sells (False) first
+        for _, symbol, target in sorted(moves, key=lambda m: m[0]):  # shrinking (False) first
             order_id = self.target_quantity(symbol, target, tag=tag)
             if order_id is not None:
                 ids.append(order_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -24,7 +24,6 @@ import pandas as pd
 
 from alphaforge._version import __version__
 from alphaforge.analytics import compute_metrics
-from alphaforge.brokers.sim import SimulatedBroker
 from alphaforge.config import AlphaforgeConfig, load_config
 from alphaforge.config.settings import public_settings
 from alphaforge.core.suggest import did_you_mean
@@ -32,23 +31,25 @@ from alphaforge.data.bundled import dataset_info, list_datasets, load_dataset
 from alphaforge.data.catalog_args import time_bound
 from alphaforge.data.feed import HistoricalFeed
 from alphaforge.domain.errors import InvalidValueError
-from alphaforge.execution.costs import BpsCommission
 from alphaforge.execution.engine import ExecutionEngine
 from alphaforge.execution.financing import BorrowFee, CashInterest, FundingSchedule
-from alphaforge.execution.slippage import (
-    CompositeSlippage,
-    SlippageBps,
-    SlippageModel,
-    SpreadModel,
-)
 from alphaforge.portfolio import Ledger
 from alphaforge.risk import RiskEngine, RiskLimits
+from alphaforge.runtime._wiring import (
+    check_settings,
+    instruments_of,
+    make_broker,
+    make_feed,
+    price_frames,
+    settings_document,
+    strategy_report,
+    trade_prices,
+)
 from alphaforge.runtime.financing import Financing
 from alphaforge.runtime.inputs import (
     DataLike,
     Series,
     common_currency,
-    instrument_for,
     load_series,
 )
 from alphaforge.runtime.kernel import Kernel
@@ -80,6 +81,9 @@ class BacktestSettings:
     fractional: bool
     start: str | None
     end: str | None
+    limit_fill: str = "through"  # settings from here on are recorded only when set: see
+    queue_ahead: float | None = None  # ``_wiring.settings_document``
+    maker_commission_bps: float | None = None
 
 
 def backtest(
@@ -96,7 +100,7 @@ def backtest(
     currency: str | None = None,
     commission_bps: float | None = None,
     slippage_bps: float | None = None,
-    fill: Literal["next_open", "close"] | None = None,
+    fill: Literal["next_open", "close", "aggressive"] | None = None,
     mode: Literal["event", "vector"] = "event",
     benchmark: str | pd.Series | None = None,
     allow_short: bool | None = None,
@@ -107,8 +111,11 @@ def backtest(
     borrow_rate: float | None = None,
     cash_rate: float | None = None,
     funding: Mapping[str, str] | None = None,
-    intrabar: Literal["pessimistic", "ohlc_path"] = "pessimistic",
+    intrabar: Literal["pessimistic", "ohlc_path", "lower_timeframe"] = "pessimistic",
     max_participation: float | None = None,
+    limit_fill: Literal["through", "touch"] = "through",
+    queue_ahead: float | None = None,
+    maker_commission_bps: float | None = None,
     config: AlphaforgeConfig | None = None,
 ) -> BacktestResult:
     """Run ``strategy`` over ``data``; see the module docstring and ``docs/backtesting.md``.
@@ -124,7 +131,15 @@ def backtest(
     ``borrow_rate`` / ``cash_rate``: annual rates of the stock-loan fee on shorts and of interest
     on cash (360-day years). ``funding``: symbol -> bundled funding-rate dataset; a bundled
     perpetual's own funding series is attached by default. ``intrabar`` orders a bar's high and
-    low for stops and targets; ``max_participation`` caps fills at that share of bar volume.
+    low for stops and targets (``"lower_timeframe"``: each symbol trades on its coarsest bars,
+    walked along its finest bars in the run); ``max_participation`` caps fills at that share of
+    bar volume.
+    Limit orders rest and fill passively at their limit (maker) under every ``fill`` mode:
+    ``limit_fill="through"`` needs a price beyond the limit, ``"touch"`` (optimistic) one at it.
+    With trade data (``binance_xrpeth_trades``) orders fill against each trade; ``queue_ahead``
+    (units) is the queue assumed ahead of a limit joining at or behind the best price the trades
+    show (None: unknown, only a trade through the limit fills it). ``maker_commission_bps``:
+    commission on passive fills (negative: a rebate); default ``commission_bps``.
     """
     if mode not in ("event", "vector"):
         raise InvalidValueError(f"mode must be 'event' or 'vector', got {mode!r}")
@@ -162,30 +177,16 @@ def backtest(
         fractional=fractional,
         start=None if start is None else str(start),
         end=None if end is None else str(end),
+        limit_fill=str(limit_fill),
+        queue_ahead=None if queue_ahead is None else float(queue_ahead),
+        maker_commission_bps=None if maker_commission_bps is None else float(maker_commission_bps),
     )
-    if settings.fill not in ("next_open", "close", "aggressive"):
-        raise InvalidValueError(
-            f"fill {settings.fill!r} is not available in backtests yet; use 'next_open', "
-            "'close' or 'aggressive'"
-        )
+    check_settings(settings, series)
     if mode == "vector":
         return _vector(strat, series, settings, start, end, benchmark, funding, cfg)
-    instruments = [instrument_for(s, fractional) for s in series]
+    instruments = instruments_of(series, fractional)
     ledger = Ledger(settings.currency, cash=Decimal(settings.cash), instruments=instruments)
-    costs: list[SlippageModel] = []
-    if settings.fill == "aggressive" or settings.spread_bps:
-        costs.append(SpreadModel(settings.spread_bps))
-    if settings.slippage_bps:
-        costs.append(SlippageBps(settings.slippage_bps))
-    broker = SimulatedBroker(
-        instruments,
-        fill_mode="close" if settings.fill == "close" else "next_open",
-        commission=BpsCommission(settings.commission_bps) if settings.commission_bps else None,
-        slippage=CompositeSlippage(*costs) if costs else None,
-        allow_short=settings.allow_short,
-        intrabar=settings.intrabar,  # type: ignore[arg-type]
-        max_participation=settings.max_participation,
-    )
+    broker = make_broker(settings, instruments)
     schedules = _funding(series, funding)
     financing = Financing(
         ledger,
@@ -203,16 +204,15 @@ def backtest(
         ),
         state=settings.trading_state,
     )
-    feed = HistoricalFeed(end=end)
-    for s in series:
-        feed.add_bars(s.symbol, s.timeframe, s.frame, stamp=s.stamp, calendar=s.calendar)
-    batch = feed.arrays()
-    if len(batch) == 0:
-        raise InvalidValueError("no bars to run on between start and end")
+    feed = make_feed(series, end)
+    batch, trades = feed.arrays(), feed.trades()
     start_ns = None if start is None else int(time_bound(start, "start").value)  # type: ignore[union-attr]
     kernel = Kernel(
         batch=batch,
         bars=feed.bars(),
+        trades=trades if len(trades) else None,
+        events=iter(feed) if len(trades) or settings.intrabar == "lower_timeframe" else None,
+        lower_timeframe=settings.intrabar == "lower_timeframe",
         strategy=strat,
         ledger=ledger,
         broker=broker,
@@ -230,12 +230,20 @@ def _check_fit(strategy: Strategy, series: Sequence[Series]) -> None:
     """Refuse data the strategy cannot use, naming what is missing (not a KeyError mid-run)."""
     kind = type(strategy)
     name = kind.strategy_name()
-    if len(series) < kind.min_symbols:
+    held = len({s.symbol for s in series})
+    if held < kind.min_symbols:
         raise InvalidValueError(
-            f"{name} trades at least {kind.min_symbols} symbols; the data holds {len(series)}"
+            f"{name} trades at least {kind.min_symbols} symbols; the data holds {held}"
         )
-    for s in series:
-        missing = sorted(kind.needs - set(s.frame.columns))
+    bars = [s for s in series if not s.is_trades]
+    if not bars and kind.on_trade is Strategy.on_trade:
+        raise InvalidValueError(
+            f"{name} decides on bars (on_bar) and the data holds only trades "
+            f"({', '.join(s.source for s in series)}); join bars of the same symbol "
+            "(e.g. data=['binance_xrpeth_1m', 'binance_xrpeth_trades'])"
+        )
+    for s in bars:
+        missing = sorted(strategy.needs - set(s.frame.columns))  # an instance may widen them
         if missing:
             raise InvalidValueError(
                 f"{name} reads {', '.join(missing)}, which {s.symbol} ({s.source}) does not "
@@ -262,13 +270,18 @@ def _vector(
         "cash_rate": settings.cash_rate,
         "max_participation": settings.max_participation,
         "fill='aggressive'": settings.fill == "aggressive",
+        "trades": any(s.is_trades for s in series),
+        "intrabar='lower_timeframe'": settings.intrabar == "lower_timeframe",
+        "limit_fill='touch'": settings.limit_fill != "through",
+        "queue_ahead": settings.queue_ahead is not None,
+        "maker_commission_bps": settings.maker_commission_bps is not None,
         "funding": bool(_funding(series, funding)),
         "several currencies": any(s.currency.upper() != settings.currency for s in series),
     }
     used = [name for name, value in unsupported.items() if value]
     if used:
         raise InvalidValueError(f"mode='vector' does not model {', '.join(used)}; use mode='event'")
-    instruments = [instrument_for(s, settings.fractional) for s in series]
+    instruments = instruments_of(series, settings.fractional)
     start_ns = None if start is None else int(time_bound(start, "start").value)  # type: ignore[union-attr]
     run = vector_backtest(
         strategy.strategy_name(),
@@ -311,7 +324,7 @@ def _vector(
     params = strategy.params.model_dump(mode="json")
     provenance = _provenance(series, bench, equity)
     run_settings = {
-        "backtest": asdict(settings),
+        "backtest": settings_document(settings),
         "risk": public_settings(cfg.risk),
         "mode": "vector",
     }
@@ -325,7 +338,7 @@ def _vector(
         metrics=metrics,
         costs=costs,
         benchmark=bench,
-        prices={s.symbol: s.frame for s in series},
+        prices=price_frames(series),
         provenance=provenance,
         settings=run_settings,
         run_id=_run_id(strategy, params, run_settings, provenance),
@@ -416,7 +429,8 @@ def _result(
     orders = list(engine.orders())
     bar_times = {sym: st.ts for sym, st in kernel.primary.items()}
     last_prices = {sym: ledger.last_price(sym) for sym in kernel.primary}
-    end_ts = int(kernel.primary[next(iter(kernel.primary))].ts[-1]) if kernel.primary else None
+    ends = [int(st.ts[-1]) for st in kernel.primary.values() if len(st.ts)]
+    end_ts = ends[0] if ends else None
     trades = build_trades(
         engine.fills,
         engine.fill_reasons,
@@ -440,7 +454,7 @@ def _result(
     )
     params = strategy.params.model_dump(mode="json")
     provenance = _provenance(series, bench, equity)
-    run_settings = {"backtest": asdict(settings), "risk": public_settings(cfg.risk)}
+    run_settings = {"backtest": settings_document(settings), "risk": public_settings(cfg.risk)}
     return BacktestResult(
         strategy=strategy.strategy_name(),
         params=params,
@@ -451,10 +465,11 @@ def _result(
         metrics=metrics,
         costs=costs,
         benchmark=bench,
-        prices={s.symbol: s.frame for s in series},
+        prices=price_frames(series),
         provenance=provenance,
         settings=run_settings,
         run_id=_run_id(strategy, params, run_settings, provenance),
+        strategy_report=strategy_report(strategy),
     )
 
 
@@ -478,6 +493,8 @@ def _benchmark(benchmark: str | pd.Series | None, series: Sequence[Series]) -> p
 
 def _at_close(s: Series) -> pd.Series:
     """The close series stamped when each close was known (the feed's event times)."""
+    if s.is_trades:
+        return trade_prices(s)
     feed = HistoricalFeed()
     feed.add_bars(s.symbol, s.timeframe, s.frame[["close"]], stamp=s.stamp, calendar=s.calendar)
     batch = feed.arrays()

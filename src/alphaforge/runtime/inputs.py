@@ -26,10 +26,19 @@ from alphaforge.data.validation import validate_frame
 from alphaforge.domain.enums import AssetClass
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.instruments import Instrument
+from alphaforge.pricing.catalog import MODELLED, build_modelled, modelled_provenance
 
 __all__ = ["DataLike", "Series", "common_currency", "instrument_for", "load_series"]
 
-DataLike = str | Path | pd.DataFrame | Mapping[str, pd.DataFrame] | Sequence[str | Path]
+DataLike = (
+    str
+    | Path
+    | pd.DataFrame
+    | Mapping[str, pd.DataFrame | Sequence[pd.DataFrame]]
+    | Sequence[str | Path]
+)
+"""A bundled name, a file, a frame, ``{symbol: frame}`` (or ``{symbol: [frames]}``: bars of
+several timeframes and/or trades of one symbol), or a list of names and files joined."""
 _EQUITY_LIKE = {"equity", "index", "etf", "volatility", "commodity"}
 
 
@@ -46,6 +55,11 @@ class Series:
     currency: str
     source: str
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_trades(self) -> bool:
+        """Whether this is a stream of public trades (``id side price amount``), not bars."""
+        return self.timeframe == "tick"
 
 
 def common_currency(series: Sequence[Series]) -> str | None:
@@ -65,7 +79,8 @@ def load_series(
     """Resolve ``data`` (see ``backtest``) into validated per-symbol series.
 
     A list or tuple of names (``["spx_daily", "vix_daily"]``) joins several sources into one run;
-    ``symbols`` then picks among all of their symbols, and a symbol held twice is an error.
+    ``symbols`` then picks among all of their symbols. A symbol may come twice only in different
+    timeframes (its 1-minute bars and its trades, say); the same bars twice are an error.
     """
     if isinstance(data, list | tuple):
         return _joined(data, symbols, timeframe, calendar, config)
@@ -74,13 +89,15 @@ def load_series(
         return [_frame_series(name.upper(), data, timeframe, calendar, "frame")]
     if isinstance(data, Mapping):
         return [
-            _frame_series(str(k).upper(), v, timeframe, calendar, f"frame:{k}")
+            _frame_series(str(k).upper(), frame, timeframe, calendar, f"frame:{k}")
             for k, v in data.items()
+            for frame in ([v] if isinstance(v, pd.DataFrame) else v)
         ]
     text = str(data)
     names = [i.name for i in list_datasets()]
-    if text in names or text.startswith("bundled:"):
-        return _bundled(text.removeprefix("bundled:"), symbols)
+    if text in names or text.startswith(("bundled:", "modelled:")):
+        modelled = text.startswith("modelled:")  # an option index priced from bundled data
+        return [_modelled(text)] if modelled else _bundled(text.removeprefix("bundled:"), symbols)
     path = Path(text).expanduser()
     if path.is_file():
         frame = read_file(path)
@@ -108,38 +125,39 @@ def _joined(
     if not parts:
         raise InvalidValueError("data is an empty list: name at least one dataset or file")
     out: list[Series] = []
-    origin: dict[str, str] = {}
+    origin: dict[tuple[str, str], str] = {}
     for part in parts:
         if not isinstance(part, str | Path):
             raise InvalidValueError(
                 f"a data list holds dataset names, symbols or file paths, not {type(part).__name__}"
             )
         for s in load_series(part, timeframe=timeframe, calendar=calendar, config=config):
-            if s.symbol in origin:
+            key = (s.symbol, s.timeframe)
+            if key in origin:
                 raise InvalidValueError(
-                    f"symbol {s.symbol} is in both {origin[s.symbol]} and {part}; "
-                    "a run holds each symbol once"
+                    f"symbol {s.symbol} is in both {origin[key]} and {part}; "
+                    f"a run holds each symbol's {s.timeframe} data once"
                 )
-            origin[s.symbol] = str(part)
+            origin[key] = str(part)
             out.append(s)
     if not symbols:
         return out
     wanted = [s.upper() for s in symbols]
-    unknown = [s for s in wanted if s not in origin]
+    held = list(dict.fromkeys(s.symbol for s in out))
+    unknown = [s for s in wanted if s not in held]
     if unknown:
         raise UnknownDatasetError(
             f"{', '.join(map(str, parts))} hold no symbol {unknown[0]!r}"
-            f"{did_you_mean(unknown[0], list(origin))}"
+            f"{did_you_mean(unknown[0], held)}"
         )
-    by_symbol = {s.symbol: s for s in out}
-    return [by_symbol[s] for s in dict.fromkeys(wanted)]
+    return [s for symbol in dict.fromkeys(wanted) for s in out if s.symbol == symbol]
 
 
 def _bundled(name: str, symbols: Sequence[str] | None) -> list[Series]:
     info = dataset_info(name)
-    if info.kind not in ("ohlcv", "close"):
+    if info.kind not in ("ohlcv", "close", "trades"):
         raise InvalidValueError(
-            f"{name} holds {info.kind} data; backtests need prices (ohlcv or close)"
+            f"{name} holds {info.kind} data; backtests need prices (ohlcv, close or trades)"
         )
     frame = load_dataset(name)
     wanted = [s.upper() for s in symbols] if symbols else list(info.symbols)
@@ -149,7 +167,7 @@ def _bundled(name: str, symbols: Sequence[str] | None) -> list[Series]:
             raise UnknownDatasetError(
                 f"{name} has no symbol {symbol!r}{did_you_mean(symbol, list(info.symbols))}"
             )
-        if info.kind == "ohlcv":
+        if info.kind in ("ohlcv", "trades"):
             part = frame
         else:
             column = (
@@ -164,6 +182,23 @@ def _bundled(name: str, symbols: Sequence[str] | None) -> list[Series]:
     return out
 
 
+def _modelled(text: str) -> Series:
+    """A modelled option-strategy index (``modelled:spx_covered_call``): Black-Scholes at VIX,
+    not quoted prices; built from bundled data (see ``alphaforge.pricing.catalog``)."""
+    name = text.removeprefix("modelled:")
+    if name not in MODELLED:
+        known = [f"modelled:{n}" for n in MODELLED]
+        raise UnknownDatasetError(
+            f"no modelled series named {text!r} (known: {', '.join(known)})"
+            f"{did_you_mean(text, known)}"
+        )
+    spec, built = build_modelled(name, load_dataset)
+    info = dataset_info(spec.underlying)
+    extra = modelled_provenance(spec, built)
+    return Series(spec.symbol, info.frequency, built.frame, info.calendar, info.stamp,
+                  info.asset_class, info.currency, text, extra)  # fmt: skip
+
+
 def _catalog_series(catalog: Catalog, symbol: str, timeframe: str | None) -> Series:
     entry = catalog.info(symbol, timeframe)
     frame = catalog.load(entry.symbol, entry.timeframe)
@@ -176,6 +211,9 @@ def _catalog_series(catalog: Catalog, symbol: str, timeframe: str | None) -> Ser
 def _frame_series(
     symbol: str, frame: pd.DataFrame, timeframe: str | None, calendar: str | None, source: str
 ) -> Series:
+    if {"price", "amount"} <= set(frame.columns) and "close" not in frame.columns:
+        validate_frame(frame, source=source, kind="trades")
+        return Series(symbol, "tick", frame, None, "observation", "equity", "USD", source)
     kind = "ohlcv" if {"open", "high", "low", "close"} <= set(frame.columns) else "close"
     if kind == "close":
         if "close" not in frame.columns:
@@ -203,7 +241,8 @@ def instrument_for(s: Series, fractional: bool) -> Instrument:
                                  asset_class=AssetClass.FX)  # fmt: skip
     if s.asset_class in _EQUITY_LIKE:
         cls = AssetClass.INDEX if s.asset_class == "index" else AssetClass.EQUITY
-        tick = "0.01" if float(np.nanmin(s.frame["close"].to_numpy())) >= 1 else "0.0001"
+        prices = s.frame["price" if s.is_trades else "close"].to_numpy()
+        tick = "0.01" if float(np.nanmin(prices)) >= 1 else "0.0001"
         return Instrument.equity(s.symbol, currency=s.currency, tick_size=tick, lot_size=lot,
                                  asset_class=cls)  # fmt: skip
     return Instrument.equity(s.symbol, currency=s.currency, lot_size=lot)

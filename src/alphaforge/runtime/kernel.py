@@ -8,10 +8,23 @@ For each bar of the merged feed::
     strategy.on_bar(bar, ctx)    # decisions on what is known now; intents -> risk -> broker
     strategy.on_fill / on_event  # news from this step, delivered after on_bar returns
 
-After every bar of a timestamp was handled, ``strategy.on_step(ctx)`` (when the strategy defines
-it) sees all symbols at that time at once: where portfolio strategies rebalance. Then equity is
-recorded, once per distinct timestamp.
-Bars before ``start`` only warm up history and indicators: no orders, no equity. Nothing here
+For each public trade (a run with trade data)::
+
+    broker.process_trade(trade)  # resting orders meet this trade (queue-aware limits)
+    ledger.mark(trade)           # the account is valued at this trade's price
+    strategy.on_trade(trade, ctx)  # only when the strategy defines it
+    strategy.on_fill / on_event  # news from this trade, delivered after on_trade returns
+
+After every event of a timestamp was handled, ``strategy.on_step(ctx)`` (when the strategy
+defines it) sees all symbols at that time at once: where portfolio strategies rebalance. Then
+equity is recorded, once per distinct timestamp of the run's bars (not at the steps of
+lower-timeframe bars that only resolve paths); a run of trades alone records it at the end of
+every minute that holds trades (a regular clock for the metrics).
+
+Which stream fills a symbol's orders: its trades when the run has them (its bars then only inform
+the strategy); else its finest bars; with ``lower_timeframe`` its coarsest bars, each walked
+along the finest bars inside it (``docs/execution.md``, "The price path inside a bar").
+Events before ``start`` only warm up history and indicators: no orders, no equity. Nothing here
 depends on wall-clock time or on hash order, so identical inputs give bit-identical results.
 """
 
@@ -24,8 +37,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alphaforge.data.catalog_args import timeframe_order
+from alphaforge.data.timeframes import parse_timeframe
 from alphaforge.domain.enums import OrderSide
+from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.events import OrderAccepted, OrderEvent, OrderFilled
+from alphaforge.domain.market import TradeTick
 from alphaforge.domain.orders import Order
 from alphaforge.execution.margin import MarginCall, liquidation_intents
 from alphaforge.portfolio import EquityRecorder, Ledger, LedgerView
@@ -34,7 +50,7 @@ from alphaforge.strategies import Strategy as _BaseStrategy
 
 if TYPE_CHECKING:
     from alphaforge.brokers.sim import SimulatedBroker
-    from alphaforge.data.feed import BarBatch
+    from alphaforge.data.feed import BarBatch, TradeBatch
     from alphaforge.domain.intents import OrderIntent
     from alphaforge.domain.market import Bar
     from alphaforge.execution.engine import ExecutionEngine
@@ -42,6 +58,8 @@ if TYPE_CHECKING:
     from alphaforge.runtime.financing import Financing
 
 __all__ = ["Kernel"]
+
+_TRADE_CLOCK = 60_000_000_000  # a run of trades alone records equity at each minute's end
 
 
 class Kernel:
@@ -60,7 +78,14 @@ class Kernel:
         start_ns: int | None = None,
         financing: Financing | None = None,
         margin: bool = False,
+        trades: TradeBatch | None = None,
+        events: Iterator[Bar | TradeTick] | None = None,
+        lower_timeframe: bool = False,
     ) -> None:
+        """``bars`` are the batch's bars as objects; a run with ``trades`` passes ``events``
+        (bars and trades merged in delivery order) instead. ``lower_timeframe``: fill each
+        symbol's orders on its coarsest bars along its finest ones (see the module docstring).
+        """
         self.strategy = strategy
         self.ledger = ledger
         self.broker = broker
@@ -76,6 +101,10 @@ class Kernel:
         self._on_step = (
             strategy.on_step if type(strategy).on_step is not _BaseStrategy.on_step else None
         )
+        self._on_trade = (
+            strategy.on_trade if type(strategy).on_trade is not _BaseStrategy.on_trade else None
+        )
+        self._events = events
         # Compact typed buffers (8 bytes a value), not a list of tuples: a million-bar run would
         # otherwise hold ~200 MB of Python objects for its equity curve.
         self._stamps = array("q")
@@ -87,10 +116,15 @@ class Kernel:
         self._notes: list[tuple[Order, OrderEvent]] = []
         self.unit_value = unit_value_fn(ledger)
         self.streams, self.primary = _streams(batch)
+        self.ticks = _tick_streams(batch, trades)
+        self._execution = _wire(self.streams, self.primary, self.ticks, lower_timeframe)
+        for symbol, state in self.ticks.items():
+            self.streams[(symbol, "tick")] = state
+            self.primary.setdefault(symbol, state)
+        has_bars = any(info.kind == "bars" for info in batch.streams)
+        self._clock = None if has_bars else _TRADE_CLOCK
         self.ctx = BacktestContext(self, ledger, LedgerView(ledger), self.streams, self.primary)
         engine.set_listener(self._on_order_event)
-        # Orders fill on each symbol's finest timeframe; other streams only inform the strategy.
-        self._execution = {id(s) for s in self.primary.values()}
 
     # ------------------------------------------------------------------ the loop
 
@@ -104,7 +138,10 @@ class Kernel:
         for state in streams:
             state.execution = id(state) in execution
         strategy.on_start(ctx)
-        self._loop(streams, stream_of, start)
+        if self._events is None:
+            self._loop(streams, stream_of, start)
+        else:
+            self._loop_events(self._events, streams, stream_of, start)
         strategy.on_stop(ctx)
         if self._notes:
             self._deliver()
@@ -125,16 +162,17 @@ class Kernel:
         for bar, sid in zip(self._bars, stream_of, strict=True):
             ts = bar.ts_event
             state = streams[sid]
-            state.position += 1
             if start is not None and ts < start:
+                state.position += 1
                 _warm(state, bar)
                 continue
             if ts != last_ts:
                 if last_ts is not None:
-                    end_step(last_ts)
+                    end_step(last_ts)  # on_step must not see this new bar: count it after
                 if financing is not None:
                     financing.accrue(ts)  # what holding cost over (last_ts, ts]
                 last_ts = ts
+            state.position += 1
             self._now = ctx.now_ns = ts
             if state.execution:
                 broker.process_bar(bar)
@@ -151,6 +189,102 @@ class Kernel:
                 self._step(last_ts)
             self._stamps.append(last_ts)
             self._values.extend(ledger.equity_row())
+
+    def _loop_events(
+        self,
+        events: Iterator[Bar | TradeTick],
+        streams: list[StreamState],
+        stream_of: list[int],
+        start: int | None,
+    ) -> None:
+        """The loop of runs with trades or lower-timeframe paths (see the module docstring)."""
+        ctx, financing, ticks = self.ctx, self._financing, self.ticks
+        last_ts: int | None = None
+        records = False  # whether the current step holds a bar that records equity
+        bars = iter(stream_of)
+        for event in events:
+            ts = event.ts_event
+            trade = type(event) is TradeTick
+            state = ticks[event.symbol] if trade else streams[next(bars)]
+            if start is not None and ts < start:
+                state.position += 1
+                self._warm_event(state, event)
+                continue
+            if ts != last_ts:
+                if last_ts is not None:
+                    self._close_step(last_ts, records, ts)  # before this event is counted
+                    records = False
+                if financing is not None:
+                    financing.accrue(ts)
+                last_ts = ts
+            state.position += 1
+            self._now = ctx.now_ns = ts
+            if trade:
+                self._trade(event)  # type: ignore[arg-type]
+            else:
+                self._bar(state, event)  # type: ignore[arg-type]
+                records = records or state.records
+            if self._notes:
+                self._deliver()
+        if last_ts is not None:
+            self._close_step(last_ts, True, None)
+
+    def _trade(self, tick: TradeTick) -> None:
+        """One trade: orders meet it, the account is marked at it, ``on_trade`` sees it."""
+        self.broker.process_trade(tick)
+        self.ledger.mark(tick.symbol, tick.price, tick.ts_event)
+        if self._on_trade is not None:
+            self._on_trade(tick, self.ctx)
+
+    def _bar(self, state: StreamState, bar: Bar) -> None:
+        """One bar of the events loop: as in ``_loop``, with lower-timeframe paths."""
+        if state.execution:
+            lower = state.lower
+            if lower is None:
+                self.broker.process_bar(bar)
+            else:
+                self.broker.process_bar(bar, lower_bars=_inside(lower, bar, state.span))
+                lower.clear()
+            self.ledger.mark(bar.symbol, bar.close, bar.ts_event)
+        elif state.collect is not None:
+            state.collect.append(bar)
+            self.broker.advance(bar.ts_event)  # orders sent now start after this bar
+        if state.updaters:
+            row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
+            for update in state.updaters:
+                update(row)
+        self.strategy.on_bar(bar, self.ctx)
+
+    def _warm_event(self, state: StreamState, event: Bar | TradeTick) -> None:
+        """Warm-up: history and indicators only; lower-timeframe paths keep their last bars."""
+        if isinstance(event, TradeTick):
+            return
+        if state.lower is not None:
+            state.lower.clear()
+        if state.collect is not None:
+            state.collect.append(event)
+        _warm(state, event)
+
+    def _close_step(self, ts: int, records: bool, next_ts: int | None) -> None:
+        """``on_step`` at ``ts``, then equity on the run's clock (see the module docstring)."""
+        if self._on_step is not None:
+            self._step(ts)
+        clock = self._clock
+        if clock is not None:
+            end = -(-ts // clock) * clock  # the end of the minute holding ts
+            if next_ts is None or next_ts > end:
+                self._record(end)
+        elif records:
+            self._record(ts)
+
+    def _record(self, ts: int) -> None:
+        marks = self.ledger.equity_row()
+        self._stamps.append(ts)
+        self._values.extend(marks)
+        if self._drawdown_limit:
+            self.risk.on_equity(marks[0], ts)
+        if self._margin:
+            self._check_margin(ts)
 
     def submit(self, intent: OrderIntent) -> str:
         """Pass ``intent`` through risk; send it or record the denial; return the order id."""
@@ -195,13 +329,16 @@ class Kernel:
             self._deliver()
 
     def _check_margin(self, ts: int) -> None:
-        """Liquidate everything (reduce-only market orders) when equity is below maintenance."""
+        """Below maintenance: cancel every working order, then liquidate everything with
+        reduce-only market orders."""
         if any(o.intent.tag == "liquidation" for o in self.engine.open_orders()):
             return  # a liquidation is already on its way
         call = self.broker.check_margin(ts)
         if call is None:
             return
         self.margin_calls.append(call)
+        for order in self.engine.open_orders():  # what the strategy still wanted is void now,
+            self.engine.cancel(order.client_order_id)  # and would make the exits look like growth
         for intent in liquidation_intents(call):
             self.submit(intent)
         if self._notes:
@@ -223,6 +360,69 @@ class Kernel:
             self._deliver()
 
 
+def _inside(lower: list[Bar], bar: Bar, span: int) -> list[Bar] | None:
+    """The path bars that close inside ``bar`` (after its open, when its length is fixed)."""
+    if span:
+        opened = bar.ts_event - span
+        inside = [b for b in lower if b.ts_event > opened]
+        return inside or None
+    return list(lower) or None
+
+
+def _tick_streams(batch: BarBatch, trades: TradeBatch | None) -> dict[str, StreamState]:
+    """One trade stream per symbol: ``price``, ``size`` and ``side`` (+1 buy, -1 sell)."""
+    out: dict[str, StreamState] = {}
+    if trades is None:
+        return out
+    symbols = np.asarray(trades.symbol)
+    for info in batch.streams:
+        if info.kind != "trades":
+            continue
+        symbol = info.symbol
+        rows = np.flatnonzero(symbols == symbol)
+        side = np.where(np.asarray(trades.side)[rows] == "buy", 1.0, -1.0)
+        arrays = {
+            "price": np.ascontiguousarray(trades.price[rows], dtype=np.float64),
+            "size": np.ascontiguousarray(trades.size[rows], dtype=np.float64),
+            "side": side,
+        }
+        state = StreamState(symbol, "tick", arrays, trades.ts_event[rows])
+        state.execution = True
+        out[symbol] = state
+    return out
+
+
+def _wire(
+    streams: dict[tuple[str, str], StreamState],
+    primary: dict[str, StreamState],
+    ticks: dict[str, StreamState],
+    lower_timeframe: bool,
+) -> set[int]:
+    """Choose each symbol's execution stream (module docstring); return their ids."""
+    execution = {id(state) for state in ticks.values()}
+    for symbol, finest in primary.items():
+        if symbol in ticks:
+            continue  # its trades fill its orders; its bars only inform
+        if not lower_timeframe:
+            execution.add(id(finest))
+            continue
+        own = [s for (sym, _), s in streams.items() if sym == symbol]
+        coarsest = max(own, key=lambda s: timeframe_order(s.timeframe))
+        if coarsest is finest:
+            raise InvalidValueError(
+                f"intrabar='lower_timeframe' needs a finer bar stream of {symbol} in the run "
+                f"than its {finest.timeframe} bars (e.g. data={{'{symbol}': [bars_4h, bars_1h]}})"
+            )
+        execution.add(id(coarsest))
+        buffer: list[Bar] = []
+        coarsest.lower = buffer
+        tf = parse_timeframe(coarsest.timeframe)
+        coarsest.span = 0 if tf.is_calendar else tf.nanos
+        finest.collect = buffer
+        finest.records = False
+    return execution
+
+
 def _warm(state: StreamState, bar: Bar) -> None:
     row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
     for update in state.updaters:
@@ -236,6 +436,8 @@ def _streams(
     states: dict[tuple[str, str], StreamState] = {}
     primary: dict[str, StreamState] = {}
     for info in batch.streams:
+        if info.kind != "bars":
+            continue
         rows = np.flatnonzero(batch.stream == info.id)
         arrays = {
             name: np.ascontiguousarray(getattr(batch, name)[rows])

@@ -10,6 +10,7 @@ as a trade marked ``"open at end"``, valued at the last close.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,8 @@ class BacktestResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     run_id: str = ""
+    strategy_report: dict[str, Any] = field(default_factory=dict)
+    """Figures the strategy measured about itself (``Strategy.report()``); empty if none."""
 
     @property
     def equity_curve(self) -> pd.Series:
@@ -64,8 +67,9 @@ class BacktestResult:
         return self.metrics.table_rows()
 
     def write(self, out_dir: str | Path, *, tearsheet: bool = True) -> dict[str, Path]:
-        """Write ``trades.csv``, ``orders.csv``, ``fills.csv``, ``equity.csv``, ``metrics.json``
-        and (by default) ``tearsheet.html`` into ``out_dir``; return the paths by name."""
+        """Write ``trades.csv``, ``orders.csv``, ``fills.csv``, ``equity.csv``, ``metrics.json``,
+        ``report.json`` (when the strategy reported figures) and (by default) ``tearsheet.html``
+        into ``out_dir``; return the paths by name."""
         out = Path(out_dir).expanduser()
         out.mkdir(parents=True, exist_ok=True)
         paths = {
@@ -89,6 +93,10 @@ class BacktestResult:
             "provenance": self.provenance,
         }
         _atomic_text(paths["metrics"], json.dumps(document, indent=2, default=str, allow_nan=False))
+        if self.strategy_report:
+            paths["report"] = out / "report.json"
+            report = {"strategy": self.strategy, "run_id": self.run_id, **self.strategy_report}
+            _atomic_text(paths["report"], json.dumps(_finite(report), indent=2, default=str))
         if tearsheet:
             from alphaforge.analytics.tearsheet import write_tearsheet  # noqa: PLC0415
 
@@ -102,10 +110,25 @@ class BacktestResult:
                 prices=self.prices,
                 costs=self.costs,
                 parameters=self.params,
-                provenance={**self.provenance, "run_id": self.run_id},
+                provenance={
+                    **self.provenance,
+                    "run_id": self.run_id,
+                    **({"strategy report": self.strategy_report} if self.strategy_report else {}),
+                },
                 title=f"{self.strategy} backtest",
             )
         return paths
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with non-finite floats as None: strict JSON has no NaN or infinity."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _atomic_text(path: Path, text: str) -> None:

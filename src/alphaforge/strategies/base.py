@@ -32,7 +32,7 @@ from alphaforge.core.suggest import did_you_mean
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.events import Event
 from alphaforge.domain.fills import Fill
-from alphaforge.domain.market import Bar
+from alphaforge.domain.market import Bar, TradeTick
 from alphaforge.strategies.context import StrategyContext
 
 __all__ = ["Strategy", "StrategyParams", "Universe"]
@@ -62,12 +62,19 @@ class Strategy:
     * ``on_start(ctx)``: once, before the first bar: declare indicators, read parameters.
     * ``on_bar(bar, ctx)``: each bar of each subscribed symbol and timeframe, in ``ts_event``
       order, after fills of earlier orders have been applied.
+    * ``on_trade(trade, ctx)``: each public trade of a run with trade data (``TradeTick``:
+      price, size, aggressor side), after resting orders have met it. Only called when
+      overridden.
     * ``on_step(ctx)``: once per timestamp, after every bar of that time was seen: decide across
       all symbols at once here (portfolio rebalancing). Only called when overridden.
     * ``on_fill(fill, ctx)``: each fill of this strategy's orders.
     * ``on_event(event, ctx)``: order lifecycle news: denied by risk, rejected by the venue,
       canceled, expired.
     * ``on_stop(ctx)``: once, after the last bar.
+
+    ``report()``, called after ``on_stop``, may return figures the strategy measured about itself
+    (JSON-able: a market maker's spread capture and inventory); a backtest keeps them as
+    ``strategy_report``.
     """
 
     Params: ClassVar[type[StrategyParams]] = StrategyParams
@@ -158,6 +165,9 @@ class Strategy:
     def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
         """Called for each bar, after earlier orders' fills were applied."""
 
+    def on_trade(self, trade: TradeTick, ctx: StrategyContext) -> None:
+        """Called for each public trade (runs with trade data), after orders have met it."""
+
     def on_step(self, ctx: StrategyContext) -> None:
         """Called once per timestamp after all of its bars: the place for cross-asset decisions."""
 
@@ -169,6 +179,10 @@ class Strategy:
 
     def on_stop(self, ctx: StrategyContext) -> None:
         """Called once after the last bar."""
+
+    def report(self) -> Mapping[str, Any] | None:
+        """Return figures about the run for the result (JSON-able), or None (the default)."""
+        return None
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())

@@ -74,7 +74,11 @@ class StrategyContext(Protocol):
         *,
         timeframe: str | None = None,
     ) -> np.ndarray:
-        """The last ``n`` values of ``field`` up to and including the current bar (read-only)."""
+        """The last ``n`` values of ``field`` up to and including the current bar (read-only).
+
+        With trade data, ``timeframe="tick"`` reads the trades so far: ``price``, ``size`` and
+        ``side`` (+1 buyer-initiated, -1 seller-initiated); ``Strategy.on_trade`` sees each one.
+        """
         ...
 
     def indicator(
@@ -113,7 +117,8 @@ class StrategyContext(Protocol):
         ...
 
     def target_weights(self, weights: Mapping[str, float], *, tag: str | None = None) -> list[str]:
-        """Rebalance to the given weights (symbols left out go to zero); sells go first."""
+        """Rebalance to the given weights (symbols left out go to zero); orders that shrink a
+        position go first, so exposure falls before it grows."""
         ...
 
     def order(self, symbol: str, side: OrderSide, quantity: float, **kwargs: Any) -> str:

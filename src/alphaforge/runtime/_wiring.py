@@ -1,0 +1,167 @@
+"""Building a backtest's venue and feed from its settings, and reading its outputs back.
+
+Private to ``driver.py``: the checks that refuse settings the data cannot honour, the simulated
+broker with its fill and cost models, the feed of bars and trades, and the price frames and
+strategy report the result carries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from alphaforge.brokers.sim import SimulatedBroker
+from alphaforge.data.feed import HistoricalFeed
+from alphaforge.domain.errors import InvalidValueError
+from alphaforge.execution.costs import BpsCommission, CommissionModel, MakerTakerCommission
+from alphaforge.execution.slippage import (
+    CompositeSlippage,
+    SlippageBps,
+    SlippageModel,
+    SpreadModel,
+)
+from alphaforge.runtime.inputs import Series, instrument_for
+
+if TYPE_CHECKING:
+    from alphaforge.domain.instruments import Instrument
+    from alphaforge.runtime.driver import BacktestSettings
+    from alphaforge.strategies import Strategy
+
+__all__ = [
+    "check_settings",
+    "instruments_of",
+    "make_broker",
+    "make_feed",
+    "price_frames",
+    "settings_document",
+    "strategy_report",
+    "trade_prices",
+]
+
+_FILLS = ("next_open", "close", "aggressive")
+#: Settings added after runs were published: left out of the run id while at these defaults, so
+#: a run that does not use them keeps the id it always had.
+_NEUTRAL = {"limit_fill": "through", "queue_ahead": None, "maker_commission_bps": None}
+
+
+def settings_document(settings: BacktestSettings) -> dict[str, Any]:
+    """The settings as recorded and hashed into the run id (see ``_NEUTRAL``)."""
+    document = asdict(settings)
+    for key, neutral in _NEUTRAL.items():
+        if document.get(key) == neutral:
+            document.pop(key, None)
+    return document
+
+
+def check_settings(settings: BacktestSettings, series: Sequence[Series]) -> None:
+    """Refuse fill settings that are unknown or that the data cannot honour, by name."""
+    if settings.fill not in _FILLS:
+        hint = (
+            " (limit orders already rest and fill passively at their limit in every mode; "
+            "limit_fill and queue_ahead tune how)"
+            if settings.fill == "passive"
+            else ""
+        )
+        raise InvalidValueError(
+            f"fill {settings.fill!r} is not available in backtests; use 'next_open', 'close' or "
+            f"'aggressive'{hint}"
+        )
+    if settings.limit_fill not in ("through", "touch"):
+        raise InvalidValueError(
+            f"limit_fill must be 'through' or 'touch', got {settings.limit_fill!r}"
+        )
+    ahead = settings.queue_ahead
+    if ahead is not None and not (math.isfinite(ahead) and ahead >= 0):
+        raise InvalidValueError(f"queue_ahead must be a quantity >= 0 (or None), got {ahead!r}")
+    traded = sorted({s.symbol for s in series if s.is_trades})
+    if traded and settings.fill == "close":
+        raise InvalidValueError(
+            f"fill='close' needs bars: {', '.join(traded)} trade on trade data, where orders "
+            "fill against the next trade; use fill='next_open'"
+        )
+    if ahead is not None and not traded:
+        raise InvalidValueError(
+            "queue_ahead applies to trade data (a queue at a price); this run has only bars"
+        )
+
+
+def instruments_of(series: Sequence[Series], fractional: bool) -> list[Instrument]:
+    """One instrument per symbol (a symbol may come with bars and trades, or two timeframes)."""
+    out: dict[str, Instrument] = {}
+    for s in series:
+        if s.symbol not in out:
+            out[s.symbol] = instrument_for(s, fractional)
+    return list(out.values())
+
+
+def make_broker(settings: BacktestSettings, instruments: Sequence[Instrument]) -> SimulatedBroker:
+    """The simulated venue of a run: fill timing, limit rule, queue, commission and slippage."""
+    costs: list[SlippageModel] = []
+    if settings.fill == "aggressive" or settings.spread_bps:
+        costs.append(SpreadModel(settings.spread_bps))
+    if settings.slippage_bps:
+        costs.append(SlippageBps(settings.slippage_bps))
+    commission: CommissionModel | None = None
+    if settings.maker_commission_bps is not None:
+        commission = MakerTakerCommission(settings.maker_commission_bps, settings.commission_bps)
+    elif settings.commission_bps:
+        commission = BpsCommission(settings.commission_bps)
+    return SimulatedBroker(
+        instruments,
+        fill_mode="close" if settings.fill == "close" else "next_open",
+        commission=commission,
+        slippage=CompositeSlippage(*costs) if costs else None,
+        allow_short=settings.allow_short,
+        intrabar=settings.intrabar,  # type: ignore[arg-type]
+        max_participation=settings.max_participation,
+        limit_fill=settings.limit_fill,  # type: ignore[arg-type]
+        queue_ahead=settings.queue_ahead,
+    )
+
+
+def make_feed(series: Sequence[Series], end: object) -> HistoricalFeed:
+    """The merged feed of every series (trades as trades); refuse a run with nothing in it."""
+    feed = HistoricalFeed(end=end)  # type: ignore[arg-type]
+    for s in series:
+        if s.is_trades:
+            feed.add_trades(s.symbol, s.frame)
+        else:
+            feed.add_bars(s.symbol, s.timeframe, s.frame, stamp=s.stamp, calendar=s.calendar)
+    if len(feed) == 0:
+        raise InvalidValueError("no bars or trades to run on between start and end")
+    return feed
+
+
+def trade_prices(s: Series) -> pd.Series:
+    """The last trade price of each timestamp of a trade series (for charts and benchmarks)."""
+    prices = s.frame["price"].astype("float64")
+    return prices[~prices.index.duplicated(keep="last")].rename("close")
+
+
+def price_frames(series: Sequence[Series]) -> dict[str, pd.DataFrame]:
+    """One price frame per symbol for the tearsheet: its first bars, else its trade prices."""
+    out: dict[str, pd.DataFrame] = {}
+    for s in series:
+        if not s.is_trades:
+            out.setdefault(s.symbol, s.frame)
+    for s in series:
+        if s.is_trades and s.symbol not in out:
+            out[s.symbol] = trade_prices(s).to_frame()
+    return out
+
+
+def strategy_report(strategy: Strategy) -> dict[str, Any]:
+    """What ``strategy.report()`` returned, as a plain dict (empty when it reports nothing)."""
+    report = strategy.report()
+    if report is None:
+        return {}
+    if not isinstance(report, Mapping):
+        raise InvalidValueError(
+            f"{strategy.strategy_name()}.report() must return a mapping or None, "
+            f"got {type(report).__name__}"
+        )
+    return dict(report)
