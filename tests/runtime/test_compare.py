@@ -121,3 +121,14 @@ def test_process_pool_gives_the_same_table() -> None:
     one = run_compare(jobs, workers=1).table.drop(columns="seconds")
     two = run_compare(jobs, workers=2).table.drop(columns="seconds")
     assert one.equals(two)
+
+
+def test_default_data_jobs_start_when_all_their_data_exist() -> None:
+    """covered_call's modelled series starts in 2014; judging it from 1999 (spx_daily's start)
+    would compare years of idle cash with buy-and-hold."""
+    jobs = plan_jobs(["covered_call"], asset_groups(None), split="2016-01-01")
+    assert [(j.period, j.start[:10]) for j in jobs] == [  # type: ignore[index]
+        ("in-sample", "2014-02-03"),
+        ("out-of-sample", "2016-01-01"),
+    ]
+    assert all(j.baseline_data == ("spx_daily",) for j in jobs)

@@ -6,8 +6,9 @@ about itself (``Strategy.universe``, ``min_symbols``, ``needs``, ``default_data`
 
 * a ``single`` strategy runs on each asset group whose data carries the fields it reads; on a
   group of several symbols (the 20 stocks) it trades each on its own signal in one account;
-* a ``multi`` strategy runs on its ``default_data`` when it has one, else on every group with at
-  least ``min_symbols`` symbols.
+* a ``multi`` strategy runs on its ``default_data`` when it has one (from the first day all of
+  those data exist, so a modelled series that starts in 2014 is not judged from 1999), else on
+  every group with at least ``min_symbols`` symbols.
 
 With a split date, each job is run twice: *in-sample* up to the day before the split and
 *out-of-sample* from the split on (earlier bars only warm indicators up, so no position or
@@ -199,15 +200,18 @@ def plan_jobs(
         chosen = dict((params or {}).get(name, {}))
         kind.parse_params(chosen)  # a bad parameter fails here, before any process starts
         targets: list[AssetGroup]
+        start: str | None = None
         if kind.default_data:
             targets = [AssetGroup(_label(kind.default_data), tuple(kind.default_data))]
             baseline: tuple[str, ...] = (kind.default_data[0],)
+            first, _ = _span(kind.default_data)
+            start = None if first is None else first.isoformat()  # when all of its data exist
         else:
             targets = [g for g in groups if _applies(kind, g)]
             baseline = ()
         for group in targets:
             base = CompareJob(
-                name, group.label, group.data, group.symbols, params=chosen,
+                name, group.label, group.data, group.symbols, start=start, params=chosen,
                 baseline_data=baseline or group.data,
             )  # fmt: skip
             jobs.extend(_periods(base, split))
@@ -237,17 +241,25 @@ def _periods(job: CompareJob, split: str | None) -> list[CompareJob]:
     if first is None or first < cut:
         out.append(replace(job, period="in-sample", end=(cut - pd.Timedelta(1, "ns")).isoformat()))
     if last is None or last >= cut:
-        out.append(replace(job, period="out-of-sample", start=cut.isoformat()))
+        begin = max(cut, _utc(job.start)) if job.start else cut
+        out.append(replace(job, period="out-of-sample", start=begin.isoformat()))
     return out
 
 
 def _span(data: Sequence[str]) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """First and last day all of ``data`` cover (None where unknown: not bundled)."""
+    """First and last day all of ``data`` cover: from the bundled metadata, else (modelled or
+    catalog series) from the loaded series themselves."""
+    from alphaforge.runtime.inputs import load_series  # noqa: PLC0415  # only when needed
+
     firsts, lasts = [], []
     for name in data:
         try:
             info = dataset_info(name)
         except UnknownDatasetError:
+            for series in load_series(name):
+                index = series.frame.index
+                firsts.append(index[0].normalize())
+                lasts.append(index[-1].normalize() + pd.Timedelta(1, "D"))
             continue
         firsts.append(pd.Timestamp(info.first, tz="UTC"))
         lasts.append(pd.Timestamp(info.last, tz="UTC") + pd.Timedelta(1, "D"))
