@@ -21,11 +21,14 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-import cvxpy
 import numpy as np
-from sklearn.covariance import LedoitWolf
 
-cp: Any = cvxpy  # its atoms are star-exported and untyped: mypy cannot follow them
+from alphaforge._lazy import LazyModule
+
+# Imported on first use (a second of start-up otherwise, for every run of any strategy); typed
+# Any because cvxpy's atoms are star-exported and untyped: mypy cannot follow them.
+cp: Any = LazyModule("cvxpy")
+_covariance: Any = LazyModule("sklearn.covariance")
 
 __all__ = [
     "OptimizationError",
@@ -60,7 +63,7 @@ def ledoit_wolf_cov(returns: np.ndarray, periods_per_year: float = 252.0) -> np.
     x = _matrix(returns, "returns")
     if x.shape[0] < 2:
         raise OptimizationError(f"need at least 2 periods of returns, got {x.shape[0]}")
-    cov = LedoitWolf().fit(x).covariance_ * periods_per_year
+    cov = _covariance.LedoitWolf().fit(x).covariance_ * periods_per_year
     return np.asarray((cov + cov.T) / 2.0)
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from arch import arch_model
 from pydantic import Field
 
 from alphaforge.core.suggest import did_you_mean
@@ -150,6 +149,8 @@ def garch_forecast(closes: np.ndarray, horizon: int) -> tuple[float, bool]:
     the ``horizon`` daily variance forecasts. Returns are scaled to percent for the optimizer.
     """
     returns = 100.0 * np.diff(np.log(np.asarray(closes, dtype=np.float64)))
+    from arch import arch_model  # noqa: PLC0415  # heavy: only when a forecast is made
+
     model = arch_model(returns, mean="Constant", vol="GARCH", p=1, q=1, dist="normal",
                        rescale=False)  # fmt: skip
     fit: Any = model.fit(disp="off", show_warning=False)
