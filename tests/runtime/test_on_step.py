@@ -66,3 +66,21 @@ def test_on_step_history_ends_at_the_step_not_at_the_next_bar() -> None:
         day = pd.Timestamp(ts, tz="UTC").normalize()
         for symbol, close in last.items():
             assert close == frame.loc[:day, symbol].dropna().iloc[-1]
+
+
+class _FirstStep(Strategy):
+    def on_start(self, ctx: StrategyContext) -> None:
+        self.done = False
+
+    def on_step(self, ctx: StrategyContext) -> None:
+        if not self.done:
+            self.done = True
+            ctx.target_weights(dict.fromkeys(ctx.symbols, 0.45))
+
+
+def test_symbols_without_a_bar_at_start_are_priced_from_the_warm_up() -> None:
+    """WTI has no bar on 2000-01-03 (the S&P 500's first session of 2000): sizing it at the
+    start used to fail with "no price yet" although its warm-up closes were known."""
+    result = backtest(_FirstStep(), ["spx_daily", "wti_daily"], start="2000-01-03")
+    filled = result.orders[result.orders["status"] == "filled"]
+    assert sorted(filled["symbol"]) == ["SPX", "WTI"]

@@ -165,6 +165,8 @@ class Kernel:
             if start is not None and ts < start:
                 state.position += 1
                 _warm(state, bar)
+                if state.execution:  # a price to size the first orders by, even for a
+                    ledger.mark(bar.symbol, bar.close, ts)  # symbol with no bar at start
                 continue
             if ts != last_ts:
                 if last_ts is not None:
@@ -264,6 +266,8 @@ class Kernel:
         if state.collect is not None:
             state.collect.append(event)
         _warm(state, event)
+        if state.execution:
+            self.ledger.mark(event.symbol, event.close, event.ts_event)
 
     def _close_step(self, ts: int, records: bool, next_ts: int | None) -> None:
         """``on_step`` at ``ts``, then equity on the run's clock (see the module docstring)."""
