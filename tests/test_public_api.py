@@ -33,3 +33,17 @@ def test_import_alphaforge_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_finding_a_strategy_does_not_import_the_heavy_solvers() -> None:
+    """The library is imported whole to look strategies up by name; cvxpy, scikit-learn,
+    statsmodels and arch load only when a strategy that uses them runs."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = (
+        "import sys; from alphaforge.strategies import list_strategies; list_strategies(); "
+        "print(sorted(m for m in ('cvxpy', 'sklearn', 'statsmodels', 'arch') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
