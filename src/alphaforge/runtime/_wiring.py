@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from alphaforge.brokers.sim import SimulatedBroker
 from alphaforge.data.feed import HistoricalFeed
+from alphaforge.domain.enums import AssetClass
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.execution.costs import BpsCommission, CommissionModel, MakerTakerCommission
 from alphaforge.execution.slippage import (
@@ -89,12 +91,28 @@ def check_settings(settings: BacktestSettings, series: Sequence[Series]) -> None
         )
 
 
-def instruments_of(series: Sequence[Series], fractional: bool) -> list[Instrument]:
-    """One instrument per symbol (a symbol may come with bars and trades, or two timeframes)."""
+REG_T_INITIAL = Decimal("0.5")
+"""Initial margin of stocks in a US margin account (Regulation T: 50 %); with the broker's
+maintenance at half the initial margin, a call comes when equity falls below 25 % of the
+positions' value, FINRA rule 4210's minimum."""
+
+
+def instruments_of(
+    series: Sequence[Series], fractional: bool, *, margin_account: bool = False
+) -> list[Instrument]:
+    """One instrument per symbol (a symbol may come with bars and trades, or two timeframes).
+
+    ``margin_account``: the run may short or lever, so stocks and indices are margined as in a
+    Reg T account (50 % initial) instead of as cash (100 %), which would call a 2x book at once.
+    """
     out: dict[str, Instrument] = {}
     for s in series:
         if s.symbol not in out:
-            out[s.symbol] = instrument_for(s, fractional)
+            inst = instrument_for(s, fractional)
+            stock = inst.asset_class in (AssetClass.EQUITY, AssetClass.INDEX)
+            if margin_account and stock and inst.margin_init == 1:
+                inst = replace(inst, margin_init=REG_T_INITIAL)
+            out[s.symbol] = inst
     return list(out.values())
 
 

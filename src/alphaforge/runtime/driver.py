@@ -184,7 +184,8 @@ def backtest(
     check_settings(settings, series)
     if mode == "vector":
         return _vector(strat, series, settings, start, end, benchmark, funding, cfg)
-    instruments = instruments_of(series, fractional)
+    margin = settings.allow_short or settings.max_gross_leverage > 1
+    instruments = instruments_of(series, settings.fractional, margin_account=margin)
     ledger = Ledger(settings.currency, cash=Decimal(settings.cash), instruments=instruments)
     broker = make_broker(settings, instruments)
     schedules = _funding(series, funding)
@@ -220,7 +221,7 @@ def backtest(
         risk=risk,
         start_ns=start_ns,
         financing=financing,
-        margin=settings.allow_short or settings.max_gross_leverage > 1,
+        margin=margin,
     )
     kernel.run()
     return _result(kernel, strat, series, settings, benchmark, cfg)
