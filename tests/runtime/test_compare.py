@@ -132,3 +132,14 @@ def test_default_data_jobs_start_when_all_their_data_exist() -> None:
         ("out-of-sample", "2016-01-01"),
     ]
     assert all(j.baseline_data == ("spx_daily",) for j in jobs)
+
+
+def test_runs_shorter_than_a_quarter_get_no_cagr() -> None:
+    """Three weeks of ETH/BTC 5-minute bars: a compounded 'annual' return would be noise."""
+    jobs = plan_jobs(["sma_cross"], asset_groups(["ETHBTC"]))
+    row = run_compare(jobs, workers=1).table.iloc[0]
+    assert row["years"] < 0.1
+    assert row["cagr"] is None
+    assert row["bh_cagr"] is None
+    assert row["excess_cagr"] is None
+    assert isinstance(row["total_return"], float)

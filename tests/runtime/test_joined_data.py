@@ -84,3 +84,14 @@ def test_arguments_win_over_run_defaults() -> None:
 def test_unknown_run_default_is_refused_at_class_creation() -> None:
     with pytest.raises(InvalidValueError, match="unknown keys \\['leverage'\\]"):
         type("Bad", (Strategy,), {"run_defaults": {"leverage": 2}})
+
+
+def test_a_venue_bound_strategy_brings_its_account_and_fees() -> None:
+    """market_making is built for 2 ETH at Binance's fees; arguments still win."""
+    own = backtest("market_making", end="2019-10-11 06:00")
+    assert own.settings["backtest"]["cash"] == "2"
+    assert own.settings["backtest"]["commission_bps"] == 10.0
+    assert own.settings["backtest"]["maker_commission_bps"] == 10.0
+    mine = backtest("market_making", end="2019-10-11 06:00", cash=5, commission_bps=12)
+    assert mine.settings["backtest"]["cash"] == "5"
+    assert mine.settings["backtest"]["commission_bps"] == 12.0

@@ -111,7 +111,8 @@ def test_the_side_that_would_pass_the_inventory_limit_is_not_quoted() -> None:
     is reached. Lots of 10 and a limit of 30: the position grows to 30, then only asks go out."""
     closes = [100.0 - 0.2 * i for i in range(45)]
     params = {**FIXED, "order_size": 10.0, "max_inventory": 30.0}
-    result = backtest("market_making", {"AAA": _minute_bars(closes, 1.0)}, params=params, **COSTS)
+    result = backtest("market_making", {"AAA": _minute_bars(closes, 1.0)}, params=params,
+                      cash=100_000, **COSTS)  # fmt: skip
     buys = result.fills[result.fills["side"] == "buy"]
     assert len(buys) == 3
     assert (result.fills["side"] == "buy").all()

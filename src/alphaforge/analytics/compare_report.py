@@ -35,9 +35,9 @@ __all__ = ["compare_html", "write_compare_html"]
 
 _PERIODS = ("in-sample", "out-of-sample", "full")
 _HEADERS = (
-    "strategy", "asset", "first bar", "last bar", "years", "CAGR", "Sharpe", "Sortino",
-    "max drawdown", "trades", "exposure", "costs", "B&H CAGR", "B&H Sharpe", "B&H max DD",
-    "CAGR vs B&H", "Sharpe vs B&H",
+    "strategy", "asset", "first bar", "last bar", "years", "return", "CAGR", "Sharpe",
+    "Sortino", "max drawdown", "trades", "exposure", "costs", "B&H return", "B&H CAGR",
+    "B&H Sharpe", "B&H max DD", "CAGR vs B&H", "Sharpe vs B&H",
 )  # fmt: skip
 
 
@@ -119,7 +119,9 @@ def write_compare_html(path: str | Path, table_frame: pd.DataFrame, **kwargs: ob
 def _notes(period: str, split: str | None) -> list[str]:
     base = (
         "Buy-and-hold (B&H) is bought at the same data's first tradable open with the same costs; "
-        "for strategies built on several data sets it is the first one (the underlying)."
+        "for strategies built on several data sets it is the first one (the underlying). CAGR is "
+        "n/a for runs shorter than three months (the crypto minutes): compounding weeks to a "
+        "year prints noise; their total return is shown. Costs are in the account currency."
     )
     if period == "in-sample":
         return [f"Bars before {split}. Parameters are the strategies' defaults.", base]
@@ -142,6 +144,7 @@ def _table(rows: pd.DataFrame) -> str:
                 (_day(r.start), ""),
                 (_day(r.end), ""),
                 (_years(r.years), "num"),
+                signed_cell(r.total_return, fmt_pct(r.total_return)),
                 signed_cell(r.cagr, fmt_pct(r.cagr)),
                 signed_cell(r.sharpe, fmt_ratio(r.sharpe)),
                 (fmt_ratio(r.sortino), "num"),
@@ -149,6 +152,7 @@ def _table(rows: pd.DataFrame) -> str:
                 (fmt_count(r.trades), "num"),
                 (fmt_pct(r.exposure), "num"),
                 (fmt_money(r.costs), "num"),
+                (fmt_pct(r.bh_total_return), "num"),
                 (fmt_pct(r.bh_cagr), "num"),
                 (fmt_ratio(r.bh_sharpe), "num"),
                 (fmt_pct(r.bh_max_drawdown), "num"),
@@ -193,7 +197,7 @@ def _nan(value: object) -> bool:
 
 
 def _years(value: object) -> str:
-    return "n/a" if _nan(value) else f"{float(value):.1f}"  # type: ignore[arg-type]
+    return "n/a" if _nan(value) else f"{float(value):.2f}"  # type: ignore[arg-type]
 
 
 def _day(value: object) -> str:

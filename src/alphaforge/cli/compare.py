@@ -144,8 +144,8 @@ def _print_tables(result: CompareResult) -> None:
     for period in result.periods():
         part = result.table[result.table["period"] == period]
         table = Table(title=f"{period} (after costs)", box=box.SIMPLE_HEAD)
-        for column in ("strategy", "asset", "CAGR", "Sharpe", "max DD", "trades",
-                       "B&H CAGR", "B&H Sharpe", "Sharpe vs B&H"):  # fmt: skip
+        for column in ("strategy", "asset", "years", "return", "CAGR", "Sharpe", "max DD",
+                       "trades", "B&H return", "B&H Sharpe", "Sharpe vs B&H"):  # fmt: skip
             table.add_column(column, justify="left" if column in ("strategy", "asset") else "right")
         for r in part.to_dict("records"):
             name, asset = escape(str(r["strategy"])), escape(str(r["asset"]))
@@ -153,8 +153,8 @@ def _print_tables(result: CompareResult) -> None:
                 table.add_row(name, asset, f"[red]error[/]: {escape(str(r['error']))[:60]}")
                 continue
             table.add_row(
-                name, asset, _pct(r["cagr"]), _num(r["sharpe"]), _pct(r["max_drawdown"]),
-                str(int(r["trades"])), _pct(r["bh_cagr"]), _num(r["bh_sharpe"]),
-                _num(r["excess_sharpe"]),
+                name, asset, _num(r["years"], 2), _pct(r["total_return"]), _pct(r["cagr"]),
+                _num(r["sharpe"]), _pct(r["max_drawdown"]), str(int(r["trades"])),
+                _pct(r["bh_total_return"]), _num(r["bh_sharpe"]), _num(r["excess_sharpe"]),
             )  # fmt: skip
         console.print(table)

@@ -112,6 +112,10 @@ class CompareJob:
         return " ".join(parts)
 
 
+MIN_ANNUALIZED_YEARS = 0.25
+"""Runs shorter than this (three months) get no CAGR: compounding three weeks of crypto returns
+to a year prints thousands of percent that mean nothing. Their total return is shown."""
+
 ROW_COLUMNS = (
     "strategy", "asset", "period", "start", "end", "years", "total_return", "cagr", "sharpe",
     "sortino", "max_drawdown", "trades", "exposure", "costs", "bh_total_return", "bh_cagr",
@@ -417,6 +421,9 @@ def _row(job: CompareJob, out: Mapping[str, Any], base: Mapping[str, Any]) -> di
     row["error"] = out.get("error") or ""
     for key in ("total_return", "cagr", "sharpe", "max_drawdown"):
         row[f"bh_{key}"] = base.get(key)
+    years = row["years"]
+    if isinstance(years, int | float) and years < MIN_ANNUALIZED_YEARS:
+        row["cagr"] = row["bh_cagr"] = None  # weeks of returns compounded to a year are noise
     row["excess_cagr"] = _minus(row["cagr"], row["bh_cagr"])
     row["excess_sharpe"] = _minus(row["sharpe"], row["bh_sharpe"])
     return row
@@ -434,9 +441,9 @@ def _minus(a: object, b: object) -> float | None:
 
 def markdown_table(table: pd.DataFrame) -> str:
     """The key columns as a Markdown table (percentages and ratios rounded for reading)."""
-    headers = ["strategy", "asset", "period", "years", "CAGR", "Sharpe", "Sortino", "max DD",
-               "trades", "exposure", "costs", "B&H CAGR", "B&H Sharpe", "CAGR vs B&H",
-               "Sharpe vs B&H"]  # fmt: skip
+    headers = ["strategy", "asset", "period", "years", "return", "CAGR", "Sharpe", "Sortino",
+               "max DD", "trades", "exposure", "costs", "B&H return", "B&H CAGR", "B&H Sharpe",
+               "CAGR vs B&H", "Sharpe vs B&H"]  # fmt: skip
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for r in table.to_dict("records"):
         head = [str(r["strategy"]), str(r["asset"]), str(r["period"])]
@@ -444,9 +451,10 @@ def markdown_table(table: pd.DataFrame) -> str:
             cells = [*head, f"error: {r['error']}"] + [""] * (len(headers) - 4)
         else:
             cells = [
-                *head, _num(r["years"], 1), _pct(r["cagr"]), _num(r["sharpe"]), _num(r["sortino"]),
-                _pct(r["max_drawdown"]), str(int(r["trades"])), _pct(r["exposure"]),
-                f"{float(r['costs']):,.0f}", _pct(r["bh_cagr"]), _num(r["bh_sharpe"]),
+                *head, _num(r["years"], 2), _pct(r["total_return"]), _pct(r["cagr"]),
+                _num(r["sharpe"]), _num(r["sortino"]), _pct(r["max_drawdown"]),
+                str(int(r["trades"])), _pct(r["exposure"]), _money(r["costs"]),
+                _pct(r["bh_total_return"]), _pct(r["bh_cagr"]), _num(r["bh_sharpe"]),
                 _pct(r["excess_cagr"]), _num(r["excess_sharpe"]),
             ]  # fmt: skip
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
@@ -459,6 +467,14 @@ def _pct(value: object) -> str:
 
 def _num(value: object, digits: int = 2) -> str:
     return "n/a" if not _finite(value) else f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def _money(value: object) -> str:
+    """Costs in the account currency: whole units, or three significant digits when small."""
+    if not _finite(value):
+        return "n/a"
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.0f}" if abs(number) >= 10 else f"{number:.3g}"
 
 
 def _finite(value: object) -> bool:

@@ -158,8 +158,14 @@ def backtest(
     fractional = bool(fractional if fractional is not None else own.get("fractional", False))
     borrow_rate = borrow_rate if borrow_rate is not None else own.get("borrow_rate", 0.0)
     cash_rate = cash_rate if cash_rate is not None else own.get("cash_rate", 0.0)
+    cash = cash if cash is not None else own.get("cash", bt.cash)
+    commission_bps = commission_bps if commission_bps is not None else own.get("commission_bps")
+    if maker_commission_bps is None:
+        maker_commission_bps = own.get("maker_commission_bps")
+    if queue_ahead is None:
+        queue_ahead = own.get("queue_ahead")
     settings = BacktestSettings(
-        cash=str(cash if cash is not None else bt.cash),
+        cash=str(cash),
         currency=(currency or common_currency(series) or bt.currency).upper(),
         commission_bps=float(commission_bps if commission_bps is not None else bt.commission_bps),
         slippage_bps=float(slippage_bps if slippage_bps is not None else bt.slippage_bps),

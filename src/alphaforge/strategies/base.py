@@ -94,10 +94,14 @@ class Strategy:
     """Account settings it cannot work without, used where a run leaves them out (arguments
     win over these, these over the configuration). Keys: ``allow_short``,
     ``max_position_weight``, ``max_gross_leverage``, ``fractional``, ``borrow_rate``,
-    ``cash_rate``. A long-short pairs strategy sets ``allow_short`` and 2x leverage."""
+    ``cash_rate``, and for a strategy built for one venue and account size ``cash``,
+    ``commission_bps``, ``maker_commission_bps``, ``queue_ahead``. A long-short pairs strategy
+    sets ``allow_short`` and 2x leverage; the XRP/ETH market maker its account and Binance's
+    fees."""
     _RUN_KEYS: ClassVar[frozenset[str]] = frozenset(
         {"allow_short", "max_position_weight", "max_gross_leverage", "fractional",
-         "borrow_rate", "cash_rate"}
+         "borrow_rate", "cash_rate", "cash", "commission_bps", "maker_commission_bps",
+         "queue_ahead"}
     )  # fmt: skip
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -136,7 +136,14 @@ class MarketMaking(Strategy):
     Params = MarketMakingParams
     needs: ClassVar[frozenset[str]] = frozenset({"high", "low", "close"})
     default_data: ClassVar[tuple[str, ...]] = ("binance_xrpeth_1m",)
-    run_defaults: ClassVar[dict[str, Any]] = {"allow_short": True}
+    # The account and venue it is built for: 2 ETH quoting lots of 100 XRP at Binance's 10 bp
+    # maker and taker fee (on trade data, pass --queue-ahead for a queue at the best price).
+    run_defaults: ClassVar[dict[str, Any]] = {
+        "allow_short": True,
+        "cash": 2,
+        "commission_bps": 10,
+        "maker_commission_bps": 10,
+    }
 
     def on_start(self, ctx: StrategyContext) -> None:
         self._p: MarketMakingParams = self.params  # type: ignore[assignment]
