@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from alphaforge.runtime.result import BacktestResult
     from alphaforge.strategies import Strategy
 
-__all__ = ["LookaheadError", "assert_no_lookahead"]
+__all__ = ["LookaheadError", "assert_no_lookahead", "default_cuts"]
 
 _DECISION = ("created", "symbol", "side", "type", "quantity", "limit_price", "stop_price", "tag")
 _FILL = ("ts", "symbol", "side", "quantity", "price")
@@ -39,8 +39,9 @@ def assert_no_lookahead(
     **backtest_kwargs: Any,
 ) -> BacktestResult:
     """Run ``strategy`` in full and cut at each of ``cuts``; raise :class:`LookaheadError` on a
-    difference. ``cuts`` default to the bars at one third and two thirds of the run. Returns the
-    full run (so a test can also check it traded at all)."""
+    difference. ``cuts`` default to :func:`default_cuts` (the bars at one third and two thirds of
+    the run and the first bar of the month after each). Returns the full run (so a test can also
+    check it traded at all)."""
     from alphaforge.runtime import backtest  # noqa: PLC0415  # testing sits above the layers
 
     end = backtest_kwargs.pop("end", None)
@@ -48,9 +49,7 @@ def assert_no_lookahead(
     full = backtest(strategy, data, end=end, **kwargs)
     stamps = full.equity.index
     if cuts is None:
-        if len(stamps) < 3:
-            raise ValueError("the run has fewer than 3 bars; pass cuts=")
-        cuts = [stamps[len(stamps) // 3], stamps[2 * len(stamps) // 3]]
+        cuts = default_cuts(stamps)
     for cut in cuts:
         at = pd.Timestamp(cut)
         at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
@@ -59,6 +58,22 @@ def assert_no_lookahead(
         part = backtest(strategy, data, end=at, **kwargs)
         _compare(full, part, at)
     return full
+
+
+def default_cuts(stamps: pd.DatetimeIndex) -> list[pd.Timestamp]:
+    """The bars at one third and two thirds of the run, and the first bar of the month after
+    each: a monthly rebalance decides on that bar, and a peek is only visible where a decision
+    is taken."""
+    if len(stamps) < 3:
+        raise ValueError("the run has fewer than 3 bars; pass cuts=")
+    cuts: list[pd.Timestamp] = []
+    months = stamps.year * 12 + stamps.month
+    for i in (len(stamps) // 3, 2 * len(stamps) // 3):
+        cuts.append(stamps[i])
+        later = stamps[(stamps > stamps[i]) & (months != months[i])]
+        if len(later) and later[0] < stamps[-1]:
+            cuts.append(later[0])
+    return sorted(set(cuts))
 
 
 def _compare(full: BacktestResult, part: BacktestResult, cut: pd.Timestamp) -> None:
