@@ -44,6 +44,7 @@ def test_a_margin_call_closes_the_position_at_the_next_open() -> None:
     assert (ratio[ratio.index < called] >= 0.25).all()
     assert result.fills["ts"].iloc[-1] > called
 
+
 def test_an_unlevered_long_never_gets_a_call() -> None:
     result = backtest("buy_and_hold", "spx_daily", start="2008-01-01", end="2009-03-31",
                       config=AlphaforgeConfig())  # fmt: skip
