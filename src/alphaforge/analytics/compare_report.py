@@ -37,7 +37,7 @@ _PERIODS = ("in-sample", "out-of-sample", "full")
 _HEADERS = (
     "strategy", "asset", "first bar", "last bar", "years", "return", "CAGR", "Sharpe",
     "Sortino", "max drawdown", "trades", "exposure", "costs", "B&H return", "B&H CAGR",
-    "B&H Sharpe", "B&H max DD", "CAGR vs B&H", "Sharpe vs B&H",
+    "B&H Sharpe", "B&H max DD", "return vs B&H", "CAGR vs B&H", "Sharpe vs B&H",
 )  # fmt: skip
 
 
@@ -119,9 +119,10 @@ def write_compare_html(path: str | Path, table_frame: pd.DataFrame, **kwargs: ob
 def _notes(period: str, split: str | None) -> list[str]:
     base = (
         "Buy-and-hold (B&H) is bought at the same data's first tradable open with the same costs; "
-        "for strategies built on several data sets it is the first one (the underlying). CAGR is "
-        "n/a for runs shorter than three months (the crypto minutes): compounding weeks to a "
-        "year prints noise; their total return is shown. Costs are in the account currency."
+        "for strategies built on several data sets it is the first one (the underlying). CAGR, "
+        "Sharpe and Sortino are n/a for runs shorter than three months (the crypto minutes): "
+        "scaling weeks to a year prints noise; compare their total returns. Costs are in the "
+        "account currency."
     )
     if period == "in-sample":
         return [f"Bars before {split}. Parameters are the strategies' defaults.", base]
@@ -156,6 +157,7 @@ def _table(rows: pd.DataFrame) -> str:
                 (fmt_pct(r.bh_cagr), "num"),
                 (fmt_ratio(r.bh_sharpe), "num"),
                 (fmt_pct(r.bh_max_drawdown), "num"),
+                signed_cell(r.excess_return, fmt_pct(r.excess_return)),
                 signed_cell(r.excess_cagr, fmt_pct(r.excess_cagr)),
                 signed_cell(r.excess_sharpe, fmt_ratio(r.excess_sharpe)),
             ]

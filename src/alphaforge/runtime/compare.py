@@ -113,13 +113,15 @@ class CompareJob:
 
 
 MIN_ANNUALIZED_YEARS = 0.25
-"""Runs shorter than this (three months) get no CAGR: compounding three weeks of crypto returns
-to a year prints thousands of percent that mean nothing. Their total return is shown."""
+"""Runs shorter than this (three months) get no annualized figure (CAGR, Sharpe, Sortino):
+compounding three weeks of crypto returns to a year prints thousands of percent, and a Sharpe
+ratio of minutes scaled to a year prints hundreds. Their total return is compared instead."""
 
 ROW_COLUMNS = (
     "strategy", "asset", "period", "start", "end", "years", "total_return", "cagr", "sharpe",
     "sortino", "max_drawdown", "trades", "exposure", "costs", "bh_total_return", "bh_cagr",
-    "bh_sharpe", "bh_max_drawdown", "excess_cagr", "excess_sharpe", "seconds", "error", "command",
+    "bh_sharpe", "bh_max_drawdown", "excess_return", "excess_cagr", "excess_sharpe", "seconds",
+    "error", "command",
 )  # fmt: skip
 
 
@@ -423,7 +425,9 @@ def _row(job: CompareJob, out: Mapping[str, Any], base: Mapping[str, Any]) -> di
         row[f"bh_{key}"] = base.get(key)
     years = row["years"]
     if isinstance(years, int | float) and years < MIN_ANNUALIZED_YEARS:
-        row["cagr"] = row["bh_cagr"] = None  # weeks of returns compounded to a year are noise
+        for key in ("cagr", "sharpe", "sortino", "bh_cagr", "bh_sharpe"):
+            row[key] = None  # weeks of minutes scaled to a year are noise, not figures
+    row["excess_return"] = _minus(row["total_return"], row["bh_total_return"])
     row["excess_cagr"] = _minus(row["cagr"], row["bh_cagr"])
     row["excess_sharpe"] = _minus(row["sharpe"], row["bh_sharpe"])
     return row
@@ -443,7 +447,7 @@ def markdown_table(table: pd.DataFrame) -> str:
     """The key columns as a Markdown table (percentages and ratios rounded for reading)."""
     headers = ["strategy", "asset", "period", "years", "return", "CAGR", "Sharpe", "Sortino",
                "max DD", "trades", "exposure", "costs", "B&H return", "B&H CAGR", "B&H Sharpe",
-               "CAGR vs B&H", "Sharpe vs B&H"]  # fmt: skip
+               "return vs B&H", "CAGR vs B&H", "Sharpe vs B&H"]  # fmt: skip
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for r in table.to_dict("records"):
         head = [str(r["strategy"]), str(r["asset"]), str(r["period"])]
@@ -455,7 +459,7 @@ def markdown_table(table: pd.DataFrame) -> str:
                 _num(r["sharpe"]), _num(r["sortino"]), _pct(r["max_drawdown"]),
                 str(int(r["trades"])), _pct(r["exposure"]), _money(r["costs"]),
                 _pct(r["bh_total_return"]), _pct(r["bh_cagr"]), _num(r["bh_sharpe"]),
-                _pct(r["excess_cagr"]), _num(r["excess_sharpe"]),
+                _pct(r["excess_return"]), _pct(r["excess_cagr"]), _num(r["excess_sharpe"]),
             ]  # fmt: skip
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)

@@ -49,7 +49,7 @@ def assert_no_lookahead(
     full = backtest(strategy, data, end=end, **kwargs)
     stamps = full.equity.index
     if cuts is None:
-        cuts = default_cuts(stamps)
+        cuts = default_cuts(pd.DatetimeIndex(stamps))
     for cut in cuts:
         at = pd.Timestamp(cut)
         at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
