@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -310,8 +310,11 @@ class HistoricalFeed:
         ids = self._rank_order(self._bars)
         parts = [self._bars[i] for i in ids]
         ts = _cat([p.ts_event for p in parts], np.int64)
-        order = np.argsort(ts, kind="stable")  # streams were concatenated in rank order
         stream = np.repeat(np.array(ids, dtype=np.int32), [len(p.ts_event) for p in parts])
+        if len(parts) <= 1 or bool(np.all(ts[1:] >= ts[:-1])):  # in order already (one stream):
+            order: Any = slice(None)  # views, not a second copy of every column
+        else:
+            order = np.argsort(ts, kind="stable")  # streams were concatenated in rank order
         cols = [_cat([getattr(p, f) for p in parts], np.float64)[order] for f in _OHLCV]
         batch = BarBatch(
             ts[order],
@@ -326,8 +329,11 @@ class HistoricalFeed:
         trades = merge_trades(
             [(self._infos[i].symbol, self._trades[i]) for i in self._rank_order(self._trades)]
         )
-        both = np.concatenate((trades.ts_event, batch.ts_event))
-        is_trade = np.argsort(both, kind="stable") < len(trades.ts_event)
+        if len(trades.ts_event):
+            both = np.concatenate((trades.ts_event, batch.ts_event))
+            is_trade = np.argsort(both, kind="stable") < len(trades.ts_event)
+        else:
+            is_trade = np.zeros(len(batch.ts_event), dtype=bool)
         self._merged = (batch, trades, is_trade)
         return self._merged
 
@@ -370,6 +376,8 @@ _OHLCV = ("open", "high", "low", "close", "volume")
 
 
 def _cat(arrays: list[np.ndarray], dtype: type | str) -> np.ndarray:
+    if len(arrays) == 1:
+        return np.asarray(arrays[0], dtype=dtype)  # one stream: no copy of a million values
     return np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
 
 

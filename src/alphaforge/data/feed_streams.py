@@ -97,7 +97,10 @@ def _stamps(frame: pd.DataFrame, label: str, *, strict: bool) -> np.ndarray:
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    return np.asarray(frame[name].to_numpy(dtype=np.float64, na_value=np.nan))
+    column = frame[name]
+    if column.dtype == np.float64:  # plain floats: a view where pandas can give one, no copy
+        return np.asarray(column.to_numpy())
+    return np.asarray(column.to_numpy(dtype=np.float64, na_value=np.nan))  # nullable, ints
 
 
 def bar_stream(frame: pd.DataFrame, label: str) -> BarStream:

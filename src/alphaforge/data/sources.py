@@ -31,8 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from alphaforge.data.columns import ColumnPlan, plan_columns, sniff_kind
 from alphaforge.data.errors import DataSourceError, DataValidationError, Problem
@@ -205,6 +203,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _read_parquet(file: Path, source: str) -> pd.DataFrame:
+    import pyarrow as pa  # noqa: PLC0415  # ~30 MB: only when a Parquet file is read
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
     try:
         table = pq.read_table(file)
     except (pa.ArrowException, OSError) as exc:

@@ -77,11 +77,18 @@ class EquityRecorder:
         equity, cash, gross, net = ledger.equity_row()
         self.append(ts, equity, cash, gross, net)
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The recorded columns as new arrays: ``ts`` (int64 ns) and four float64 columns."""
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        """All rows as (stamps, (rows, 4) values), without a copy when there is one chunk."""
+        if not self._stamps and len(self._chunks) == 1:
+            return self._stamp_chunks[0], self._chunks[0]
         stamps = np.concatenate([*self._stamp_chunks, np.asarray(self._stamps, dtype=np.int64)])
         rest = np.asarray(self._floats, dtype=np.float64).reshape(-1, _WIDTH)
-        table = np.concatenate([*self._chunks, rest])
+        return stamps, np.concatenate([*self._chunks, rest])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The recorded columns as new arrays: ``ts`` (int64 ns) and four float64 columns."""
+        stamps, table = self._table()
+        stamps = stamps.copy()
         result = {"ts": stamps}
         for k, name in enumerate(_COLUMNS):
             result[name] = table[:, k].copy()
@@ -91,9 +98,10 @@ class EquityRecorder:
         """The rows as a DataFrame indexed by UTC timestamps (index name ``"ts"``)."""
         import pandas as pd  # noqa: PLC0415 (only at the end of a run, never per bar)
 
-        columns = self.arrays()
-        index = pd.DatetimeIndex(pd.to_datetime(columns.pop("ts"), unit="ns", utc=True), name="ts")
-        return pd.DataFrame({name: columns[name] for name in _COLUMNS}, index=index)
+        stamps, table = self._table()
+        index = pd.DatetimeIndex(stamps, tz="UTC", name="ts")  # int ns: 8 B a row
+        # One (rows, 4) block handed to pandas as is: a million-bar curve is not copied again.
+        return pd.DataFrame(table, index=index, columns=list(_COLUMNS), copy=False)
 
     def equity_curve(self) -> pd.Series:
         """The equity column as the project's equity curve: a Series named ``"equity"``."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from alphaforge._version import __version__
@@ -448,7 +449,7 @@ def _result(
         end_ts,
     )
     costs = {kind: float(value) for kind, value in ledger.costs_by_kind().items()}
-    bench = _benchmark(benchmark, series)
+    bench = _benchmark(benchmark, series, kernel)
     closed = trades[trades["exit_reason"] != "open at end"]
     exposure = equity["gross"] / equity["equity"]
     metrics = compute_metrics(
@@ -480,15 +481,22 @@ def _result(
     )
 
 
-def _benchmark(benchmark: str | pd.Series | None, series: Sequence[Series]) -> pd.Series | None:
+def _benchmark(
+    benchmark: str | pd.Series | None, series: Sequence[Series], kernel: Kernel | None = None
+) -> pd.Series | None:
     if isinstance(benchmark, pd.Series):
         return benchmark if benchmark.name else benchmark.rename("benchmark")
-    if benchmark is None:
-        first = series[0]
-        return _at_close(first).rename(f"{first.symbol} buy and hold")
+    wanted = series[0].symbol if benchmark is None else benchmark.upper()
     for s in series:
-        if s.symbol == benchmark.upper():
+        if s.symbol == wanted:
+            state = None if kernel is None or s.is_trades else kernel.primary.get(s.symbol)
+            if state is not None:  # the run's own closes and event times: no second feed
+                closes = state.arrays["close"]
+                index = pd.DatetimeIndex(np.asarray(state.ts, dtype=np.int64), tz="UTC")
+                return pd.Series(closes, index=index, name=f"{s.symbol} buy and hold")
             return _at_close(s).rename(f"{s.symbol} buy and hold")
+    if benchmark is None:
+        return None
     info = dataset_info(benchmark)
     if info.kind not in ("ohlcv", "close") or len(info.symbols) != 1:
         raise InvalidValueError(f"benchmark {benchmark!r} must be a one-symbol price dataset")
@@ -505,4 +513,4 @@ def _at_close(s: Series) -> pd.Series:
     feed = HistoricalFeed()
     feed.add_bars(s.symbol, s.timeframe, s.frame[["close"]], stamp=s.stamp, calendar=s.calendar)
     batch = feed.arrays()
-    return pd.Series(batch.close, index=pd.DatetimeIndex(pd.to_datetime(batch.ts_event, utc=True)))
+    return pd.Series(batch.close, index=pd.DatetimeIndex(batch.ts_event, tz="UTC"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,14 +19,15 @@ from alphaforge.config import AlphaforgeConfig, load_config
 from alphaforge.core.suggest import did_you_mean
 from alphaforge.data.bundled import dataset_info, list_datasets, load_dataset
 from alphaforge.data.calendars import infer_frequency
-from alphaforge.data.catalog import Catalog
 from alphaforge.data.errors import UnknownDatasetError
 from alphaforge.data.sources import read_file
 from alphaforge.data.validation import validate_frame
 from alphaforge.domain.enums import AssetClass
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.instruments import Instrument
-from alphaforge.pricing.catalog import MODELLED, build_modelled, modelled_provenance
+
+if TYPE_CHECKING:
+    from alphaforge.data.catalog import Catalog
 
 __all__ = ["DataLike", "Series", "common_currency", "instrument_for", "load_series"]
 
@@ -104,6 +105,8 @@ def load_series(
         symbol = (symbols or [path.name.split(".")[0]])[0].upper()
         return [_frame_series(symbol, frame, timeframe, calendar, str(path))]
     cfg = config or load_config()
+    from alphaforge.data.catalog import Catalog  # noqa: PLC0415  # duckdb: only for the catalog
+
     catalog = Catalog(cfg.data.catalog_dir)
     wanted = [text, *(symbols or [])] if text not in (symbols or []) else list(symbols or [])
     held = catalog.symbols()
@@ -185,6 +188,12 @@ def _bundled(name: str, symbols: Sequence[str] | None) -> list[Series]:
 def _modelled(text: str) -> Series:
     """A modelled option-strategy index (``modelled:spx_covered_call``): Black-Scholes at VIX,
     not quoted prices; built from bundled data (see ``alphaforge.pricing.catalog``)."""
+    from alphaforge.pricing.catalog import (  # noqa: PLC0415  # scipy: only when asked
+        MODELLED,
+        build_modelled,
+        modelled_provenance,
+    )
+
     name = text.removeprefix("modelled:")
     if name not in MODELLED:
         known = [f"modelled:{n}" for n in MODELLED]

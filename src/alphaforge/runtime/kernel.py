@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -443,11 +443,15 @@ def _streams(
         if info.kind != "bars":
             continue
         rows = np.flatnonzero(batch.stream == info.id)
+        if len(rows) == len(batch.stream):  # the only stream: views, not 48 MB of copies a 1M
+            take: Any = slice(None)
+        else:
+            take = rows
         arrays = {
-            name: np.ascontiguousarray(getattr(batch, name)[rows])
+            name: np.ascontiguousarray(getattr(batch, name)[take])
             for name in ("open", "high", "low", "close", "volume")
         }
-        state = StreamState(info.symbol, info.timeframe, arrays, batch.ts_event[rows])
+        state = StreamState(info.symbol, info.timeframe, arrays, batch.ts_event[take])
         states[(info.symbol, info.timeframe)] = state
         best = primary.get(info.symbol)
         if best is None or timeframe_order(info.timeframe) < timeframe_order(best.timeframe):

@@ -144,7 +144,7 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 def _utc(ns: Sequence[int] | np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(np.asarray(ns, dtype=np.int64), utc=True))
+    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64), tz="UTC")  # no object detour
 
 
 def fills_frame(fills: Sequence[Fill], reasons: Sequence[str | None]) -> pd.DataFrame:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from alphaforge.core.suggest import did_you_mean
 from alphaforge.data.bundled.registry import BUNDLED, DatasetInfo, DatasetKind, Stamp
@@ -65,6 +64,8 @@ def load_dataset(name: str, *, columns: list[str] | None = None) -> pd.DataFrame
             "(run `python scripts/bundle_data.py` in a source checkout)"
         )
     wanted = None if columns is None else ["timestamp", *columns]
+    import pyarrow.parquet as pq  # noqa: PLC0415  # ~30 MB: only when a dataset is read
+
     frame: pd.DataFrame = pq.read_table(path, columns=wanted).to_pandas()
     return frame.set_index("timestamp")
 
