@@ -79,3 +79,11 @@ def test_strategies_list_and_show() -> None:
     assert shown.exit_code == 0
     assert "Wilder" in shown.stdout
     assert "Enter long when RSI falls below this." in shown.stdout
+
+
+def test_intrabar_policy_is_an_option() -> None:
+    ok = runner.invoke(app, ["backtest", "--intrabar", "ohlc_path", "--start", "2018-01-01"])
+    assert ok.exit_code == 0, ok.stderr
+    bad = runner.invoke(app, ["backtest", "--intrabar", "sideways"])
+    assert bad.exit_code != 0
+    assert "pessimistic, ohlc_path, lower_timeframe" in bad.stderr

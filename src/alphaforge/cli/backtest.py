@@ -98,6 +98,14 @@ def backtest_command(
             "(optimistic): at it."
         ),
     ] = "through",
+    intrabar: Annotated[
+        str,
+        typer.Option(
+            help="When a stop and a target are both inside one bar: pessimistic (the stop "
+            "first), ohlc_path (open, nearer extreme, farther extreme, close) or lower_timeframe "
+            "(walk the finer bars of the same symbol given with another --data)."
+        ),
+    ] = "pessimistic",
     queue_ahead: Annotated[
         float | None,
         typer.Option(
@@ -175,6 +183,7 @@ def backtest_command(
             slippage_bps=slippage_bps,
             fill=fill,  # type: ignore[arg-type]
             limit_fill=limit_fill,  # type: ignore[arg-type]
+            intrabar=intrabar,  # type: ignore[arg-type]
             queue_ahead=queue_ahead,
             maker_commission_bps=maker_commission_bps,
             mode=mode,  # type: ignore[arg-type]
