@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -115,13 +114,21 @@ def backtesting_py(frame: pd.DataFrame) -> Callable[[], object]:
 
 
 def child_peak_mb(bars: int) -> float:
+    """Peak resident memory of a fresh process that runs (a) once, as that process reports it.
+
+    The child reads its own high-water mark (``VmHWM``, Linux): ``ru_maxrss`` would also count
+    the pages the child, forked from this by then large process, held before it exec'd.
+    """
     code = (
         "import sys; sys.path.insert(0, 'benchmarks');"
         "from bench_engine import event_sma; from alphaforge.testing import tiled_bars;"
-        f"event_sma(tiled_bars({bars}))"
+        f"event_sma(tiled_bars({bars}));"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    )
+    return int(done.stdout.split()[-1]) / 1024
 
 
 def main() -> None:
