@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import Field
 
-from pydantic import Field, model_validator
-
-from alphaforge.domain.market import Bar
-from alphaforge.strategies.base import Strategy, StrategyParams
-from alphaforge.strategies.context import IndicatorHandle, StrategyContext
+from alphaforge.strategies.library.sma_cross import SmaCross, SmaCrossParams
 from alphaforge.strategies.registry import register
 
 __all__ = ["EmaCross"]
 
 
-class EmaCrossParams(StrategyParams):
-    """Parameters of :class:`EmaCross`."""
+class EmaCrossParams(SmaCrossParams):
+    """Parameters of :class:`EmaCross`: those of ``sma_cross``, on exponential averages."""
 
     fast: int = Field(10, ge=1, description="Bars in the fast exponential moving average.")
     slow: int = Field(30, ge=2, description="Bars in the slow exponential moving average.")
-    mode: Literal["long_only", "long_short"] = Field(
-        "long_only", description="long_only: flat when fast <= slow; long_short: short then."
-    )
-    weight: float = Field(1.0, gt=0, le=1, description="Fraction of equity per position.")
-
-    @model_validator(mode="after")
-    def _fast_below_slow(self) -> EmaCrossParams:
-        if self.fast >= self.slow:
-            raise ValueError(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
-        return self
 
 
 @register
-class EmaCross(Strategy):
+class EmaCross(SmaCross):
     """Hold ``weight`` of equity long while EMA(fast) > EMA(slow); flat (or short) otherwise.
 
     Idea: the moving-average crossover of trend followers (Brock, Lakonishok & LeBaron, 1992,
@@ -52,30 +38,5 @@ class EmaCross(Strategy):
 
     name = "ema_cross"
     Params = EmaCrossParams
-
-    def on_start(self, ctx: StrategyContext) -> None:
-        p = self.params
-        assert isinstance(p, EmaCrossParams)  # noqa: S101  # narrowing for mypy
-        self._fast: dict[str, IndicatorHandle] = {}
-        self._slow: dict[str, IndicatorHandle] = {}
-        for symbol in ctx.symbols:
-            self._fast[symbol] = ctx.indicator("ema", symbol=symbol, period=p.fast)
-            self._slow[symbol] = ctx.indicator("ema", symbol=symbol, period=p.slow)
-        self._size = p.weight / len(ctx.symbols)
-        self._short = p.mode == "long_short"
-        self._state: dict[str, bool] = {}
-
-    def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
-        slow = self._slow[bar.symbol]
-        if not slow.ready:
-            return
-        up = self._fast[bar.symbol].value > slow.value
-        if self._state.get(bar.symbol) is up:
-            return  # trade on a change of signal only
-        self._state[bar.symbol] = up
-        if up:
-            ctx.target_percent(bar.symbol, self._size, tag="ema fast>slow")
-        else:
-            ctx.target_percent(
-                bar.symbol, -self._size if self._short else 0.0, tag="ema fast<=slow"
-            )
+    average = "ema"
+    tags = ("ema fast>slow", "ema fast<=slow")

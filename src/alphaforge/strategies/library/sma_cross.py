@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -46,6 +46,9 @@ class SmaCross(Strategy):
 
     name = "sma_cross"
     Params = SmaCrossParams
+    average: ClassVar[str] = "sma"
+    """The moving average both windows use (``ema_cross`` subclasses with ``"ema"``)."""
+    tags: ClassVar[tuple[str, str]] = ("fast>slow", "fast<=slow")
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params
@@ -53,8 +56,8 @@ class SmaCross(Strategy):
         self._fast: dict[str, IndicatorHandle] = {}
         self._slow: dict[str, IndicatorHandle] = {}
         for symbol in ctx.symbols:
-            self._fast[symbol] = ctx.indicator("sma", symbol=symbol, period=p.fast)
-            self._slow[symbol] = ctx.indicator("sma", symbol=symbol, period=p.slow)
+            self._fast[symbol] = ctx.indicator(self.average, symbol=symbol, period=p.fast)
+            self._slow[symbol] = ctx.indicator(self.average, symbol=symbol, period=p.slow)
         self._size = p.weight / len(ctx.symbols)
         self._short = p.mode == "long_short"
         self._state: dict[str, bool] = {}
@@ -68,6 +71,6 @@ class SmaCross(Strategy):
             return  # trade on a change of signal only; positions are not rebalanced in between
         self._state[bar.symbol] = up
         if up:
-            ctx.target_percent(bar.symbol, self._size, tag="fast>slow")
+            ctx.target_percent(bar.symbol, self._size, tag=self.tags[0])
         else:
-            ctx.target_percent(bar.symbol, -self._size if self._short else 0.0, tag="fast<=slow")
+            ctx.target_percent(bar.symbol, -self._size if self._short else 0.0, tag=self.tags[1])
