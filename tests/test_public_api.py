@@ -47,3 +47,19 @@ def test_finding_a_strategy_does_not_import_the_heavy_solvers() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_event_backtest_does_not_import_numba_or_duckdb() -> None:
+    """Numba (70 MB) compiles the batch indicators and the vector engine; duckdb serves the
+    catalog. An event backtest on a frame needs neither (the 1M-bar memory target)."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = (
+        "import sys; import pandas as pd; from alphaforge.runtime import backtest; "
+        "from alphaforge.testing import tiled_bars; "
+        "backtest('sma_cross', {'X': tiled_bars(2000)}, timeframe='1m', calendar='24/7'); "
+        "print(sorted(m for m in ('numba', 'duckdb') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

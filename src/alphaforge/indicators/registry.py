@@ -8,6 +8,7 @@ batch result (``spec.compute(data, **params)``) or a streaming instance (``spec.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -15,16 +16,7 @@ from typing import Any, Protocol
 
 from alphaforge.core.suggest import did_you_mean
 from alphaforge.domain.errors import InvalidValueError
-from alphaforge.indicators import (
-    channels,
-    directional,
-    momentum,
-    oscillators,
-    overlap,
-    realized,
-    streaming,
-    volume,
-)
+from alphaforge.indicators import streaming
 from alphaforge.indicators._arrays import check_period, check_real
 from alphaforge.indicators.streaming import StreamingIndicator
 
@@ -96,6 +88,55 @@ HLC = ("high", "low", "close")
 HLCV = ("high", "low", "close", "volume")
 OHLC = ("open", "high", "low", "close")
 CLOSE = ("close",)
+
+
+class _LazyBatch:
+    """A batch function imported on first call: the registry is read by every backtest, which
+    only needs the streaming classes; the batch modules compile with Numba (70 MB on import)."""
+
+    __slots__ = ("_fn", "_module", "_name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+        self._fn: Callable[..., Any] | None = None
+
+    def _resolve(self) -> Callable[..., Any]:
+        if self._fn is None:
+            module = importlib.import_module(f"alphaforge.indicators.{self._module}")
+            self._fn = getattr(module, self._name)
+        return self._fn
+
+    @property
+    def __wrapped__(self) -> Callable[..., Any]:  # inspect.signature follows it
+        return self._resolve()
+
+    @property
+    def __name__(self) -> str:
+        return self._name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._resolve()(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<batch indicator alphaforge.indicators.{self._module}.{self._name}>"
+
+
+class _BatchModule:
+    """``overlap.sma`` in the table below without importing ``overlap``: a lazy reference."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> _LazyBatch:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _LazyBatch(self._module, name)
+
+
+channels, directional, momentum = (_BatchModule(m) for m in ("channels", "directional", "momentum"))
+oscillators, overlap = _BatchModule("oscillators"), _BatchModule("overlap")
+realized, volume = _BatchModule("realized"), _BatchModule("volume")
 
 
 def _period(offset: int = 0, factor: int = 1) -> Callable[[Mapping[str, Any]], int]:
