@@ -95,3 +95,11 @@ def test_a_venue_bound_strategy_brings_its_account_and_fees() -> None:
     mine = backtest("market_making", end="2019-10-11 06:00", cash=5, commission_bps=12)
     assert mine.settings["backtest"]["cash"] == "5"
     assert mine.settings["backtest"]["commission_bps"] == 12.0
+
+
+def test_a_strategys_own_data_start_when_all_of_them_exist() -> None:
+    """covered_call's modelled series starts in February 2014; its S&P 500 data in 1999."""
+    result = backtest("covered_call")
+    assert result.equity.index[0].date().isoformat() == "2014-02-03"
+    earlier = backtest("covered_call", start="2013-01-02")
+    assert earlier.equity.index[0].year == 2013  # an explicit start still wins

@@ -6,9 +6,10 @@
 
 ``data`` is a bundled dataset name, a catalog symbol, a CSV/Parquet file, a DataFrame, a mapping
 of symbol to DataFrame, or a list of names joined into one run (``["spx_daily", "vix_daily"]``);
-left out, it is the strategy's ``default_data`` (else ``spx_daily``). Defaults of cash, costs,
-fill rule and risk limits come from the ``[backtest]`` and ``[risk]`` sections of the
-configuration; arguments override them.
+left out, it is the strategy's ``default_data`` (else ``spx_daily``), from the first day all of
+those data sets exist unless ``start`` says otherwise. Defaults of cash, costs, fill rule and
+risk limits come from the ``[backtest]`` and ``[risk]`` sections of the configuration;
+arguments override them.
 """
 
 from __future__ import annotations
@@ -147,10 +148,13 @@ def backtest(
     cfg = config or load_config()
     bt, rk = cfg.backtest, cfg.risk
     strat = _strategy(strategy, params)
+    own_data = data is None and len(type(strat).default_data) > 1
     if data is None:
         data = list(type(strat).default_data) or "spx_daily"
     series = load_series(data, symbols=symbols, timeframe=timeframe, calendar=calendar, config=cfg)
     _check_fit(strat, series)
+    if own_data and start is None:  # its own data sets: start when all of them exist (a
+        start = max(s.frame.index[0] for s in series)  # modelled series begins in 2014)
     own = type(strat).run_defaults  # the strategy's needs (shorting, leverage) under arguments
     if allow_short is None:
         allow_short = own.get("allow_short")
