@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 from alphaforge.core.ids import IdFactory, IdSource
 from alphaforge.domain.enums import OrderSide
+from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.events import OrderDenied, OrderEvent, OrderFilled
 from alphaforge.domain.orders import Order
-from alphaforge.execution.broker import Broker, apply_event
+from alphaforge.execution.brackets import Bracket
+from alphaforge.execution.broker import Broker, SupportsBrackets, apply_event
 
 if TYPE_CHECKING:
     from alphaforge.domain.fills import Fill
@@ -70,6 +72,37 @@ class ExecutionEngine:
         self._open_by_symbol.setdefault(order.symbol, {})[order.client_order_id] = order
         self._broker.submit(order)
         return order
+
+    def submit_bracket(
+        self,
+        entry: OrderIntent | None,
+        stop_loss: OrderIntent | None,
+        take_profit: OrderIntent | None,
+        ts: int,
+    ) -> list[Order]:
+        """Create the orders of a bracket (an entry with OCO exits, see ``Bracket``) and send
+        them as one group; return them, entry first. An invalid bracket raises before anything
+        is recorded or sent."""
+        made = [
+            None
+            if intent is None
+            else Order(intent, ts_init=ts, client_order_id=self._client_id(intent))
+            for intent in (entry, stop_loss, take_profit)
+        ]
+        ids = [o.client_order_id for o in made if o is not None]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"bracket client order ids repeat: {ids}")
+        if not isinstance(self._broker, SupportsBrackets):
+            raise InvalidValueError(f"{type(self._broker).__name__} does not take brackets")
+        bracket = Bracket(made[0], made[1], made[2])  # validates sides, sizes and prices
+        orders = list(bracket.orders)
+        for order in orders:
+            self._orders[order.client_order_id] = order
+            order.submit(ts)
+            self._open[order.client_order_id] = order
+            self._open_by_symbol.setdefault(order.symbol, {})[order.client_order_id] = order
+        self._broker.submit_bracket(bracket)
+        return orders
 
     def deny(self, intent: OrderIntent, ts: int, reason: str) -> Order:
         """Record an intent the risk engine refused (it never reaches the broker)."""

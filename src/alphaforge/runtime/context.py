@@ -250,6 +250,82 @@ class BacktestContext:
             intent = OrderIntent.market(symbol, side, quantity, **kwargs)
         return self.submit(intent)
 
+    def bracket(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: float,
+        *,
+        stop_loss: float | None = None,
+        take_profit: float | None = None,
+        trailing_offset: float | None = None,
+        limit_price: float | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        tag: str | None = None,
+    ) -> list[str]:
+        """Enter ``quantity`` (market, or limit at ``limit_price``) with one-cancels-other exits:
+        a stop at ``stop_loss`` (or a stop trailing ``trailing_offset`` behind the best price
+        since entry) and a limit at ``take_profit``. Exits wait for the entry's fill and are
+        sized to what filled; return the client ids, entry first."""
+        side = OrderSide(side)
+        if limit_price is None:
+            entry = OrderIntent.market(symbol, side, quantity, time_in_force=time_in_force, tag=tag)
+        else:
+            entry = OrderIntent.limit(
+                symbol, side, quantity, limit_price, time_in_force=time_in_force, tag=tag
+            )
+        stop, target = self._exits(
+            symbol, side.opposite, quantity, stop_loss, take_profit, trailing_offset, tag
+        )
+        return self._kernel.submit_bracket(entry, stop, target)
+
+    def protect(
+        self,
+        symbol: str,
+        *,
+        stop_loss: float | None = None,
+        take_profit: float | None = None,
+        trailing_offset: float | None = None,
+        tag: str | None = None,
+    ) -> list[str]:
+        """Put one-cancels-other exits (stop and/or take-profit) on the position held now."""
+        held = float(self._ledger.position(symbol).quantity)
+        if held == 0:
+            raise InvalidValueError(f"no {symbol} position to protect")
+        side = OrderSide.SELL if held > 0 else OrderSide.BUY
+        stop, target = self._exits(
+            symbol, side, abs(held), stop_loss, take_profit, trailing_offset, tag
+        )
+        return self._kernel.submit_bracket(None, stop, target)
+
+    @staticmethod
+    def _exits(
+        symbol: str,
+        side: OrderSide,
+        quantity: float,
+        stop_loss: float | None,
+        take_profit: float | None,
+        trailing_offset: float | None,
+        tag: str | None,
+    ) -> tuple[OrderIntent | None, OrderIntent | None]:
+        if stop_loss is not None and trailing_offset is not None:
+            raise InvalidValueError("give stop_loss or trailing_offset, not both")
+        if stop_loss is None and trailing_offset is None and take_profit is None:
+            raise InvalidValueError("a bracket needs stop_loss, trailing_offset or take_profit")
+        stop: OrderIntent | None = None
+        if stop_loss is not None:
+            stop = OrderIntent.stop(symbol, side, quantity, stop_loss, tag=tag or "stop-loss")
+        elif trailing_offset is not None:
+            stop = OrderIntent.trailing_stop(
+                symbol, side, quantity, trailing_offset, tag=tag or "trailing stop"
+            )
+        target = None
+        if take_profit is not None:
+            target = OrderIntent.limit(
+                symbol, side, quantity, take_profit, tag=tag or "take-profit"
+            )
+        return stop, target
+
     def target_quantity(
         self,
         symbol: str,

@@ -305,6 +305,39 @@ class Kernel:
         reason = f"{decision.rule}: {decision.reason}"
         return self.engine.deny(intent, self._now, reason).client_order_id
 
+    def submit_bracket(
+        self,
+        entry: OrderIntent | None,
+        stop_loss: OrderIntent | None,
+        take_profit: OrderIntent | None,
+    ) -> list[str]:
+        """Pass a bracket through risk and send it; return its client order ids, entry first.
+
+        Risk judges the entry (exits can only close what it opens, or, without an entry, what is
+        held); a denied entry denies the whole bracket, each order recorded with the reason.
+        """
+        if self._start is not None and self._now < self._start:
+            raise RuntimeError("orders are not accepted during warm-up")
+        first = entry if entry is not None else (stop_loss or take_profit)
+        if first is None:
+            raise InvalidValueError("a bracket needs an entry or at least one exit")
+        if entry is not None:
+            decision = self.risk.check(
+                entry,
+                self.ctx.portfolio,
+                value_per_unit=self.unit_value(entry.symbol),
+                pending=self._pending() if self.engine.has_any_open() else None,
+            )
+            if not decision.approved:
+                reason = f"{decision.rule}: {decision.reason}"
+                return [
+                    self.engine.deny(intent, self._now, reason).client_order_id
+                    for intent in (entry, stop_loss, take_profit)
+                    if intent is not None
+                ]
+        orders = self.engine.submit_bracket(entry, stop_loss, take_profit, self._now)
+        return [order.client_order_id for order in orders]
+
     def _pending(self) -> dict[str, tuple[float, float]]:
         """Signed quantity working orders still want, and the unit value, by symbol."""
         out: dict[str, tuple[float, float]] = {}

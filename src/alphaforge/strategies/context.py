@@ -99,6 +99,35 @@ class StrategyContext(Protocol):
         """Client order ids of this strategy's open orders."""
         ...
 
+    def bracket(
+        self,
+        symbol: str,
+        side: OrderSide,
+        quantity: float,
+        *,
+        stop_loss: float | None = None,
+        take_profit: float | None = None,
+        trailing_offset: float | None = None,
+        limit_price: float | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        tag: str | None = None,
+    ) -> list[str]:
+        """Enter with one-cancels-other exits (stop or trailing stop, take-profit) that wait for
+        the entry's fill; the client ids, entry first."""
+        ...
+
+    def protect(
+        self,
+        symbol: str,
+        *,
+        stop_loss: float | None = None,
+        take_profit: float | None = None,
+        trailing_offset: float | None = None,
+        tag: str | None = None,
+    ) -> list[str]:
+        """Put one-cancels-other exits on the position held now."""
+        ...
+
     def target_quantity(
         self,
         symbol: str,

@@ -209,6 +209,19 @@ class MemberContext:
     def cancel(self, client_order_id: str) -> None:
         """Nothing to cancel."""
 
+    def bracket(self, symbol: str, side: OrderSide, quantity: float, **kwargs: Any) -> list[str]:
+        """Count the entry as :meth:`order` would; its conditional exits are tallied."""
+        entry = {k: kwargs[k] for k in ("limit_price", "time_in_force", "tag") if k in kwargs}
+        ids = [self.order(symbol, side, quantity, **entry)]
+        self.ignored += sum(kwargs.get(k) is not None for k in ("stop_loss", "take_profit",
+                                                               "trailing_offset"))  # fmt: skip
+        return ids
+
+    def protect(self, symbol: str, **kwargs: Any) -> list[str]:
+        """Exits are conditional: tallied in ``ignored``, never counted as votes."""
+        self.ignored += 1
+        return [self._next_id()]
+
     def order(self, symbol: str, side: OrderSide, quantity: float, **kwargs: Any) -> str:
         """Build the intent as the real context would, then :meth:`submit` it."""
         side = OrderSide(side)
