@@ -18,6 +18,8 @@ DecimalLike = Decimal | int | float | str
 
 def to_decimal(value: DecimalLike, name: str) -> Decimal:
     """Return ``value`` as a finite ``Decimal``; anything else raises ``InvalidValueError``."""
+    if type(value) is Decimal and value.is_finite():  # the common case on the order path
+        return value
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
         raise InvalidValueError(
             f"{name} must be a Decimal, int, float or str, got {type(value).__name__} {value!r}"
