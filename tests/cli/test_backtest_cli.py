@@ -87,3 +87,16 @@ def test_intrabar_policy_is_an_option() -> None:
     bad = runner.invoke(app, ["backtest", "--intrabar", "sideways"])
     assert bad.exit_code != 0
     assert "pessimistic, ohlc_path, lower_timeframe" in bad.stderr
+
+
+def test_risk_limits_are_options(tmp_path: Path) -> None:
+    args = ["backtest", "-s", "sma_cross", "-p", "mode=long_short", "--allow-short",
+            "--max-gross-leverage", "1.5", "--max-position-weight", "0.5",
+            "--start", "2018-01-01", "--json"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    out = tmp_path / "lim"
+    runner.invoke(app, [*args[:-1], "--out", str(out)])
+    settings = json.loads((out / "metrics.json").read_text())["settings"]["backtest"]
+    assert settings["max_gross_leverage"] == 1.5
+    assert settings["max_position_weight"] == 0.5

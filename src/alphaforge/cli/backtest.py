@@ -145,6 +145,21 @@ def backtest_command(
     allow_short: Annotated[
         bool | None, typer.Option("--allow-short/--no-short", help="Allow short positions.")
     ] = None,
+    max_gross_leverage: Annotated[
+        float | None,
+        typer.Option(
+            help="Risk limit: gross exposure / equity (default: the strategy's, else "
+            "the [risk] setting).",
+            min=0.01,
+            show_default=False,
+        ),
+    ] = None,
+    max_position_weight: Annotated[
+        float | None,
+        typer.Option(
+            help="Risk limit: one position's value / equity.", min=0.01, show_default=False
+        ),
+    ] = None,
     fractional: Annotated[
         bool | None,
         typer.Option(
@@ -189,6 +204,8 @@ def backtest_command(
             mode=mode,  # type: ignore[arg-type]
             benchmark=benchmark,
             allow_short=allow_short,
+            max_gross_leverage=max_gross_leverage,
+            max_position_weight=max_position_weight,
             fractional=fractional,
             spread_bps=spread_bps,
             borrow_rate=borrow_rate,
