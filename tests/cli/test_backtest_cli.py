@@ -100,3 +100,11 @@ def test_risk_limits_are_options(tmp_path: Path) -> None:
     settings = json.loads((out / "metrics.json").read_text())["settings"]["backtest"]
     assert settings["max_gross_leverage"] == 1.5
     assert settings["max_position_weight"] == 0.5
+
+
+def test_a_run_of_days_warns_that_annualized_figures_mean_little() -> None:
+    result = runner.invoke(app, ["backtest", "-s", "sma_cross", "--data", "binance_ethbtc_5m"])
+    assert result.exit_code == 0, result.stderr
+    assert "annualized figures" in result.stdout
+    long_run = runner.invoke(app, ["backtest", "-s", "sma_cross", "--start", "2018-01-01"])
+    assert "annualized figures" not in long_run.stdout

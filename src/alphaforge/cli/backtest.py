@@ -232,6 +232,14 @@ def backtest_command(
         if label in rows:
             table.add_row(label, escape(str(rows[label])))
     console.print(table)
+    m = result.metrics
+    years = m.periods / m.periods_per_year if m.periods_per_year else None
+    if years is not None and years < 0.25:
+        console.print(
+            f"note: the run covers {years * 365.25:.1f} days; its annualized figures (CAGR, "
+            "volatility, Sharpe, Sortino) scale that to a year and mean little: read the total "
+            "return"
+        )
     params = ", ".join(f"{k}={v}" for k, v in result.params.items())
     console.print(f"parameters: {escape(params)}")
     costs = ", ".join(f"{k} {v:,.2f}" for k, v in result.costs.items() if v)
