@@ -32,14 +32,12 @@ from __future__ import annotations
 
 import gc
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from alphaforge.data.catalog_args import timeframe_order
-from alphaforge.data.timeframes import parse_timeframe
 from alphaforge.domain.enums import OrderSide
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.events import OrderAccepted, OrderEvent, OrderFilled
@@ -47,6 +45,7 @@ from alphaforge.domain.market import TradeTick
 from alphaforge.domain.orders import Order
 from alphaforge.execution.margin import MarginCall, liquidation_intents
 from alphaforge.portfolio import EquityRecorder, Ledger, LedgerView
+from alphaforge.runtime._streams import bar_streams, inside, tick_streams, warm, wire
 from alphaforge.runtime.context import BacktestContext, StreamState, unit_value_fn
 from alphaforge.strategies import Strategy as _BaseStrategy
 
@@ -86,7 +85,7 @@ class Kernel:
     ) -> None:
         """``bars`` are the batch's bars as objects; a run with ``trades`` passes ``events``
         (bars and trades merged in delivery order) instead. ``lower_timeframe``: fill each
-        symbol's orders on its coarsest bars along its finest ones (see the module docstring).
+        symbol's orders on its coarsest bars along its finest ones (see ``runtime/_streams.py``).
         """
         self.strategy = strategy
         self.ledger = ledger
@@ -117,9 +116,9 @@ class Kernel:
         self._now = 0
         self._notes: list[tuple[Order, OrderEvent]] = []
         self.unit_value = unit_value_fn(ledger)
-        self.streams, self.primary = _streams(batch)
-        self.ticks = _tick_streams(batch, trades)
-        self._execution = _wire(self.streams, self.primary, self.ticks, lower_timeframe)
+        self.streams, self.primary = bar_streams(batch)
+        self.ticks = tick_streams(batch, trades)
+        self._execution = wire(self.streams, self.primary, self.ticks, lower_timeframe)
         for symbol, state in self.ticks.items():
             self.streams[(symbol, "tick")] = state
             self.primary.setdefault(symbol, state)
@@ -167,7 +166,7 @@ class Kernel:
             state = streams[sid]
             if start is not None and ts < start:
                 state.position += 1
-                _warm(state, bar)
+                warm(state, bar)
                 if state.execution:  # a price to size the first orders by, even for a
                     ledger.mark(bar.symbol, bar.close, ts)  # symbol with no bar at start
                 continue
@@ -248,7 +247,7 @@ class Kernel:
             if lower is None:
                 self.broker.process_bar(bar)
             else:
-                self.broker.process_bar(bar, lower_bars=_inside(lower, bar, state.span))
+                self.broker.process_bar(bar, lower_bars=inside(lower, bar, state.span))
                 lower.clear()
             self.ledger.mark(bar.symbol, bar.close, bar.ts_event)
         elif state.collect is not None:
@@ -268,7 +267,7 @@ class Kernel:
             state.lower.clear()
         if state.collect is not None:
             state.collect.append(event)
-        _warm(state, event)
+        warm(state, event)
         if state.execution:
             self.ledger.mark(event.symbol, event.close, event.ts_event)
 
@@ -400,69 +399,6 @@ class Kernel:
             self._deliver()
 
 
-def _inside(lower: list[Bar], bar: Bar, span: int) -> list[Bar] | None:
-    """The path bars that close inside ``bar`` (after its open, when its length is fixed)."""
-    if span:
-        opened = bar.ts_event - span
-        inside = [b for b in lower if b.ts_event > opened]
-        return inside or None
-    return list(lower) or None
-
-
-def _tick_streams(batch: BarBatch, trades: TradeBatch | None) -> dict[str, StreamState]:
-    """One trade stream per symbol: ``price``, ``size`` and ``side`` (+1 buy, -1 sell)."""
-    out: dict[str, StreamState] = {}
-    if trades is None:
-        return out
-    symbols = np.asarray(trades.symbol)
-    for info in batch.streams:
-        if info.kind != "trades":
-            continue
-        symbol = info.symbol
-        rows = np.flatnonzero(symbols == symbol)
-        side = np.where(np.asarray(trades.side)[rows] == "buy", 1.0, -1.0)
-        arrays = {
-            "price": np.ascontiguousarray(trades.price[rows], dtype=np.float64),
-            "size": np.ascontiguousarray(trades.size[rows], dtype=np.float64),
-            "side": side,
-        }
-        state = StreamState(symbol, "tick", arrays, trades.ts_event[rows])
-        state.execution = True
-        out[symbol] = state
-    return out
-
-
-def _wire(
-    streams: dict[tuple[str, str], StreamState],
-    primary: dict[str, StreamState],
-    ticks: dict[str, StreamState],
-    lower_timeframe: bool,
-) -> set[int]:
-    """Choose each symbol's execution stream (module docstring); return their ids."""
-    execution = {id(state) for state in ticks.values()}
-    for symbol, finest in primary.items():
-        if symbol in ticks:
-            continue  # its trades fill its orders; its bars only inform
-        if not lower_timeframe:
-            execution.add(id(finest))
-            continue
-        own = [s for (sym, _), s in streams.items() if sym == symbol]
-        coarsest = max(own, key=lambda s: timeframe_order(s.timeframe))
-        if coarsest is finest:
-            raise InvalidValueError(
-                f"intrabar='lower_timeframe' needs a finer bar stream of {symbol} in the run "
-                f"than its {finest.timeframe} bars (e.g. data={{'{symbol}': [bars_4h, bars_1h]}})"
-            )
-        execution.add(id(coarsest))
-        buffer: list[Bar] = []
-        coarsest.lower = buffer
-        tf = parse_timeframe(coarsest.timeframe)
-        coarsest.span = 0 if tf.is_calendar else tf.nanos
-        finest.collect = buffer
-        finest.records = False
-    return execution
-
-
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Run the loop with the cyclic garbage collector woken less often, then restore it.
@@ -480,43 +416,3 @@ def _fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-
-
-def _warm(state: StreamState, bar: Bar) -> None:
-    row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
-    for update in state.updaters:
-        update(row)
-
-
-def _streams(
-    batch: BarBatch,
-) -> tuple[dict[tuple[str, str], StreamState], dict[str, StreamState]]:
-    """Per-stream arrays (views of the batch) and each symbol's finest-timeframe stream."""
-    states: dict[tuple[str, str], StreamState] = {}
-    primary: dict[str, StreamState] = {}
-    for info in batch.streams:
-        if info.kind != "bars":
-            continue
-        rows = np.flatnonzero(batch.stream == info.id)
-        if len(rows) == len(batch.stream):  # the only stream: views, not 48 MB of copies a 1M
-            take: Any = slice(None)
-        else:
-            take = rows
-        arrays = {
-            name: np.ascontiguousarray(getattr(batch, name)[take])
-            for name in ("open", "high", "low", "close", "volume")
-        }
-        state = StreamState(info.symbol, info.timeframe, arrays, batch.ts_event[take])
-        states[(info.symbol, info.timeframe)] = state
-        best = primary.get(info.symbol)
-        if best is None or timeframe_order(info.timeframe) < timeframe_order(best.timeframe):
-            primary[info.symbol] = state
-    return states, primary
-
-
-def symbols_of(batch: BarBatch) -> Sequence[str]:
-    """The distinct symbols of a batch, in stream order."""
-    seen: dict[str, None] = {}
-    for info in batch.streams:
-        seen.setdefault(info.symbol)
-    return list(seen)

@@ -18,6 +18,7 @@ price move to the fill do not push a buy past the account's 1.0x gross leverage 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -114,7 +115,7 @@ class MeanVarianceParams(CappedParams):
         return self
 
 
-class _Allocator(Strategy):
+class _Allocator(Strategy, ABC):
     """The shared rebalancing loop; subclasses say how returns become weights."""
 
     universe: ClassVar[Universe] = "multi"
@@ -159,10 +160,10 @@ class _Allocator(Strategy):
         if isinstance(event, OrderDenied | OrderRejected):
             self._note(ctx, f"order {event.client_order_id} refused: {event.reason}")
 
+    @abstractmethod
     def allocate(self, returns: np.ndarray, ctx: StrategyContext, symbols: list[str]) -> np.ndarray:
         """Weights (summing to ``invested``) for ``symbols`` from their trailing ``returns``
         (rows = days, columns = ``symbols``)."""
-        raise NotImplementedError
 
     def _window(self, ctx: StrategyContext) -> tuple[list[str], np.ndarray]:
         """The symbols with a bar now and enough history, and their trailing simple returns."""
