@@ -1,8 +1,9 @@
 """Building a backtest's venue and feed from its settings, and reading its outputs back.
 
-Private to ``driver.py``: the checks that refuse settings the data cannot honour, the simulated
-broker with its fill and cost models, the feed of bars and trades, and the price frames and
-strategy report the result carries.
+Private to ``driver.py``: the strategy instance, the checks that refuse data the strategy cannot
+use and settings the data cannot honour, funding schedules, the simulated broker with its fill
+and cost models, the feed of bars and trades, and the price frames and strategy report the
+result carries.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from alphaforge.brokers.sim import SimulatedBroker
+from alphaforge.core.suggest import did_you_mean
+from alphaforge.data.bundled import list_datasets
 from alphaforge.data.feed import HistoricalFeed
 from alphaforge.domain.enums import AssetClass
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.execution.costs import BpsCommission, CommissionModel, MakerTakerCommission
+from alphaforge.execution.financing import FundingSchedule
 from alphaforge.execution.slippage import (
     CompositeSlippage,
     SlippageBps,
@@ -27,17 +31,20 @@ from alphaforge.execution.slippage import (
     SpreadModel,
 )
 from alphaforge.runtime.inputs import Series, instrument_for
+from alphaforge.strategies import Strategy, get_strategy
 
 if TYPE_CHECKING:
     from alphaforge.domain.instruments import Instrument
     from alphaforge.runtime.driver import BacktestSettings
-    from alphaforge.strategies import Strategy
 
 __all__ = [
+    "check_fit",
     "check_settings",
+    "funding_schedules",
     "instruments_of",
     "make_broker",
     "make_feed",
+    "make_strategy",
     "price_frames",
     "settings_document",
     "strategy_report",
@@ -183,3 +190,59 @@ def strategy_report(strategy: Strategy) -> dict[str, Any]:
             f"got {type(report).__name__}"
         )
     return dict(report)
+
+
+def check_fit(strategy: Strategy, series: Sequence[Series]) -> None:
+    """Refuse data the strategy cannot use, naming what is missing (not a KeyError mid-run)."""
+    kind = type(strategy)
+    name = kind.strategy_name()
+    held = len({s.symbol for s in series})
+    if held < kind.min_symbols:
+        raise InvalidValueError(
+            f"{name} trades at least {kind.min_symbols} symbols; the data holds {held}"
+        )
+    bars = [s for s in series if not s.is_trades]
+    if not bars and kind.on_trade is Strategy.on_trade:
+        raise InvalidValueError(
+            f"{name} decides on bars (on_bar) and the data holds only trades "
+            f"({', '.join(s.source for s in series)}); join bars of the same symbol "
+            "(e.g. data=['binance_xrpeth_1m', 'binance_xrpeth_trades'])"
+        )
+    for s in bars:
+        missing = sorted(strategy.needs - set(s.frame.columns))  # an instance may widen them
+        if missing:
+            raise InvalidValueError(
+                f"{name} reads {', '.join(missing)}, which {s.symbol} ({s.source}) does not "
+                f"carry (it has {', '.join(map(str, s.frame.columns))})"
+            )
+
+
+def funding_schedules(
+    series: Sequence[Series], wanted: Mapping[str, str] | None
+) -> dict[str, FundingSchedule]:
+    """Funding schedules by symbol: the ones asked for, and bundled perpetuals' own series."""
+    symbols = {s.symbol for s in series}
+    chosen: dict[str, str] = {}
+    for info in list_datasets():
+        if "funding" in info.name and info.kind == "series":
+            for symbol in info.symbols:
+                if symbol in symbols:
+                    chosen[symbol] = info.name
+    for symbol, name in (wanted or {}).items():
+        if symbol.upper() not in symbols:
+            hint = did_you_mean(symbol, sorted(symbols))
+            raise InvalidValueError(f"funding for {symbol!r}, which this run does not trade{hint}")
+        chosen[symbol.upper()] = name
+    return {symbol: FundingSchedule.from_bundled(name) for symbol, name in chosen.items()}
+
+
+def make_strategy(
+    strategy: str | type[Strategy] | Strategy, params: Mapping[str, Any] | None
+) -> Strategy:
+    """The strategy instance a run uses: as given, or built by name or class with ``params``."""
+    if isinstance(strategy, Strategy):
+        if params:
+            raise InvalidValueError("pass params to the strategy's constructor, not to backtest()")
+        return strategy
+    cls = get_strategy(strategy) if isinstance(strategy, str) else strategy
+    return cls(dict(params or {}))

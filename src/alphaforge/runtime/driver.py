@@ -28,20 +28,22 @@ from alphaforge._version import __version__
 from alphaforge.analytics import compute_metrics
 from alphaforge.config import AlphaforgeConfig, load_config
 from alphaforge.config.settings import public_settings
-from alphaforge.core.suggest import did_you_mean
-from alphaforge.data.bundled import dataset_info, list_datasets, load_dataset
+from alphaforge.data.bundled import dataset_info, load_dataset
 from alphaforge.data.catalog_args import time_bound
 from alphaforge.data.feed import HistoricalFeed
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.execution.engine import ExecutionEngine
-from alphaforge.execution.financing import BorrowFee, CashInterest, FundingSchedule
+from alphaforge.execution.financing import BorrowFee, CashInterest
 from alphaforge.portfolio import Ledger
 from alphaforge.risk import RiskEngine, RiskLimits
 from alphaforge.runtime._wiring import (
+    check_fit,
     check_settings,
+    funding_schedules,
     instruments_of,
     make_broker,
     make_feed,
+    make_strategy,
     price_frames,
     settings_document,
     strategy_report,
@@ -56,7 +58,7 @@ from alphaforge.runtime.inputs import (
 )
 from alphaforge.runtime.kernel import Kernel
 from alphaforge.runtime.result import BacktestResult, build_trades, fills_frame, orders_frame
-from alphaforge.strategies import Strategy, get_strategy
+from alphaforge.strategies import Strategy
 
 __all__ = ["BacktestSettings", "backtest"]
 
@@ -147,12 +149,12 @@ def backtest(
         raise InvalidValueError(f"mode must be 'event' or 'vector', got {mode!r}")
     cfg = config or load_config()
     bt, rk = cfg.backtest, cfg.risk
-    strat = _strategy(strategy, params)
+    strat = make_strategy(strategy, params)
     own_data = data is None and len(type(strat).default_data) > 1
     if data is None:
         data = list(type(strat).default_data) or "spx_daily"
     series = load_series(data, symbols=symbols, timeframe=timeframe, calendar=calendar, config=cfg)
-    _check_fit(strat, series)
+    check_fit(strat, series)
     if own_data and start is None:  # its own data sets: start when all of them exist (a
         start = max(s.frame.index[0] for s in series)  # modelled series begins in 2014)
     own = type(strat).run_defaults  # the strategy's needs (shorting, leverage) under arguments
@@ -199,7 +201,7 @@ def backtest(
     instruments = instruments_of(series, settings.fractional, margin_account=margin)
     ledger = Ledger(settings.currency, cash=Decimal(settings.cash), instruments=instruments)
     broker = make_broker(settings, instruments)
-    schedules = _funding(series, funding)
+    schedules = funding_schedules(series, funding)
     financing = Financing(
         ledger,
         borrow=BorrowFee(settings.borrow_rate) if settings.borrow_rate else None,
@@ -238,31 +240,6 @@ def backtest(
     return _result(kernel, strat, series, settings, benchmark, cfg)
 
 
-def _check_fit(strategy: Strategy, series: Sequence[Series]) -> None:
-    """Refuse data the strategy cannot use, naming what is missing (not a KeyError mid-run)."""
-    kind = type(strategy)
-    name = kind.strategy_name()
-    held = len({s.symbol for s in series})
-    if held < kind.min_symbols:
-        raise InvalidValueError(
-            f"{name} trades at least {kind.min_symbols} symbols; the data holds {held}"
-        )
-    bars = [s for s in series if not s.is_trades]
-    if not bars and kind.on_trade is Strategy.on_trade:
-        raise InvalidValueError(
-            f"{name} decides on bars (on_bar) and the data holds only trades "
-            f"({', '.join(s.source for s in series)}); join bars of the same symbol "
-            "(e.g. data=['binance_xrpeth_1m', 'binance_xrpeth_trades'])"
-        )
-    for s in bars:
-        missing = sorted(strategy.needs - set(s.frame.columns))  # an instance may widen them
-        if missing:
-            raise InvalidValueError(
-                f"{name} reads {', '.join(missing)}, which {s.symbol} ({s.source}) does not "
-                f"carry (it has {', '.join(map(str, s.frame.columns))})"
-            )
-
-
 def _vector(
     strategy: Strategy,
     series: Sequence[Series],
@@ -287,7 +264,7 @@ def _vector(
         "limit_fill='touch'": settings.limit_fill != "through",
         "queue_ahead": settings.queue_ahead is not None,
         "maker_commission_bps": settings.maker_commission_bps is not None,
-        "funding": bool(_funding(series, funding)),
+        "funding": bool(funding_schedules(series, funding)),
         "several currencies": any(s.currency.upper() != settings.currency for s in series),
     }
     used = [name for name, value in unsupported.items() if value]
@@ -392,36 +369,6 @@ def _run_id(
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()[
         :16
     ]
-
-
-def _funding(
-    series: Sequence[Series], wanted: Mapping[str, str] | None
-) -> dict[str, FundingSchedule]:
-    """Funding schedules by symbol: the ones asked for, and bundled perpetuals' own series."""
-    symbols = {s.symbol for s in series}
-    chosen: dict[str, str] = {}
-    for info in list_datasets():
-        if "funding" in info.name and info.kind == "series":
-            for symbol in info.symbols:
-                if symbol in symbols:
-                    chosen[symbol] = info.name
-    for symbol, name in (wanted or {}).items():
-        if symbol.upper() not in symbols:
-            hint = did_you_mean(symbol, sorted(symbols))
-            raise InvalidValueError(f"funding for {symbol!r}, which this run does not trade{hint}")
-        chosen[symbol.upper()] = name
-    return {symbol: FundingSchedule.from_bundled(name) for symbol, name in chosen.items()}
-
-
-def _strategy(
-    strategy: str | type[Strategy] | Strategy, params: Mapping[str, Any] | None
-) -> Strategy:
-    if isinstance(strategy, Strategy):
-        if params:
-            raise InvalidValueError("pass params to the strategy's constructor, not to backtest()")
-        return strategy
-    cls = get_strategy(strategy) if isinstance(strategy, str) else strategy
-    return cls(dict(params or {}))
 
 
 def _result(
