@@ -40,6 +40,7 @@ def test_a_margin_call_closes_the_position_at_the_next_open() -> None:
     # (October 2008), and the liquidation filled at the next open.
     ratio = result.equity["equity"] / result.equity["gross"]
     called = liquidations["created"].iloc[0]
+    assert called.date().isoformat() == "2008-10-27"  # quoted in docs/backtesting.md
     assert ratio[called] < 0.25
     assert (ratio[ratio.index < called] >= 0.25).all()
     assert result.fills["ts"].iloc[-1] > called

@@ -83,6 +83,7 @@ from alphaforge.analytics.trades import (
 from alphaforge.domain.errors import InvalidValueError
 
 __all__ = [
+    "MIN_ANNUALIZED_YEARS",
     "DrawdownPeriod",
     "Metrics",
     "TradeStats",
@@ -135,6 +136,12 @@ __all__ = [
 ]
 
 _NAN = math.nan
+
+MIN_ANNUALIZED_YEARS = 0.25
+"""Below this span (three months) annualized figures (CAGR, volatility, Sharpe, Sortino) mean
+little: compounding three weeks of crypto returns to a year prints thousands of percent, and a
+Sharpe ratio of minutes scaled to a year prints hundreds. ``compare`` leaves them out and
+``alphaforge backtest`` says so; the total return is the figure to read."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,9 +232,11 @@ def backtest_command(
         if label in rows:
             table.add_row(label, escape(str(rows[label])))
     console.print(table)
+    from alphaforge.analytics.metrics import MIN_ANNUALIZED_YEARS  # noqa: PLC0415
+
     m = result.metrics
     years = m.periods / m.periods_per_year if m.periods_per_year else None
-    if years is not None and years < 0.25:
+    if years is not None and years < MIN_ANNUALIZED_YEARS:
         console.print(
             f"note: the run covers {years * 365.25:.1f} days; its annualized figures (CAGR, "
             "volatility, Sharpe, Sortino) scale that to a year and mean little: read the total "

@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from alphaforge.analytics.metrics import MIN_ANNUALIZED_YEARS
 from alphaforge.core.suggest import did_you_mean
 from alphaforge.data.bundled import dataset_info, list_datasets
 from alphaforge.data.errors import UnknownDatasetError
@@ -111,11 +112,6 @@ class CompareJob:
             parts.append(f"--end '{self.end}'")
         return " ".join(parts)
 
-
-MIN_ANNUALIZED_YEARS = 0.25
-"""Runs shorter than this (three months) get no annualized figure (CAGR, Sharpe, Sortino):
-compounding three weeks of crypto returns to a year prints thousands of percent, and a Sharpe
-ratio of minutes scaled to a year prints hundreds. Their total return is compared instead."""
 
 ROW_COLUMNS = (
     "strategy", "asset", "period", "start", "end", "years", "total_return", "cagr", "sharpe",
