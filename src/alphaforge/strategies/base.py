@@ -35,12 +35,19 @@ from alphaforge.domain.fills import Fill
 from alphaforge.domain.market import Bar, TradeTick
 from alphaforge.strategies.context import StrategyContext
 
-__all__ = ["Strategy", "StrategyParams", "Universe"]
+__all__ = ["LONG_SHORT_ACCOUNT", "Strategy", "StrategyParams", "Universe"]
 
 Universe = Literal["single", "multi"]
 """How a strategy uses its symbols: ``single`` trades each on its own signal (``compare`` runs it
 on one asset at a time); ``multi`` decides across all of them at once (allocators, pairs,
 baskets, hedged books) and needs at least ``min_symbols``."""
+
+
+LONG_SHORT_ACCOUNT: Mapping[str, Any] = MappingProxyType(
+    {"allow_short": True, "max_gross_leverage": 2.0, "borrow_rate": 0.005}
+)
+"""``run_defaults`` of a market-neutral book: shorting on, 2x gross, a 0.5 % a year stock-loan
+fee (general collateral for large caps), margined as a Reg T account."""
 
 
 class StrategyParams(BaseModel):

@@ -12,7 +12,7 @@ from alphaforge.domain.market import Bar
 from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.library._ensemble import MemberContext, combine, performance_shares
-from alphaforge.strategies.registry import get_strategy, register
+from alphaforge.strategies.registry import UnknownStrategyError, get_strategy, register
 
 __all__ = ["Ensemble", "MemberSpec"]
 
@@ -79,7 +79,7 @@ class EnsembleParams(StrategyParams):
         for i, member in enumerate(self.members):
             try:
                 get_strategy(member.strategy).parse_params(member.params)
-            except Exception as exc:  # an unknown name or a bad parameter: say which member
+            except (UnknownStrategyError, InvalidValueError) as exc:  # say which member
                 raise ValueError(f"member {i} ({member.strategy}): {exc}") from None
         return self
 

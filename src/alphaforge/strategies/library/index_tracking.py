@@ -29,7 +29,7 @@ from alphaforge.core.logging import get_logger
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.events import Event, OrderDenied, OrderRejected
 from alphaforge.domain.market import Bar
-from alphaforge.strategies.base import Strategy, StrategyParams, Universe
+from alphaforge.strategies.base import LONG_SHORT_ACCOUNT, Strategy, StrategyParams, Universe
 from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.library import _optimize as opt
 from alphaforge.strategies.registry import register
@@ -109,11 +109,7 @@ class IndexTracking(Strategy):
     universe: ClassVar[Universe] = "multi"
     min_symbols: ClassVar[int] = 3
     default_data: ClassVar[tuple[str, ...]] = ("sp500_index_close", "stocks20_close")
-    run_defaults: ClassVar[dict[str, object]] = {
-        "allow_short": True,
-        "max_gross_leverage": 2.0,
-        "borrow_rate": 0.005,
-    }
+    run_defaults = LONG_SHORT_ACCOUNT
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

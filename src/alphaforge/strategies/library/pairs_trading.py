@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from alphaforge.domain.events import Event, OrderDenied, OrderRejected
-from alphaforge.strategies.base import Strategy, StrategyParams
+from alphaforge.strategies.base import LONG_SHORT_ACCOUNT, Strategy, StrategyParams
 from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.library._statarb import (
     KalmanHedge,
@@ -166,9 +165,7 @@ class PairsTrading(Strategy):
     universe = "multi"
     min_symbols = 2
     default_data = ("stocks20_close",)
-    run_defaults = MappingProxyType(
-        {"allow_short": True, "max_gross_leverage": 2.0, "borrow_rate": 0.005}
-    )
+    run_defaults = LONG_SHORT_ACCOUNT
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params
