@@ -34,6 +34,7 @@ from alphaforge.domain.events import Event
 from alphaforge.domain.fills import Fill
 from alphaforge.domain.market import Bar, TradeTick
 from alphaforge.strategies.context import StrategyContext
+from alphaforge.strategies.space import Dimension
 
 __all__ = ["LONG_SHORT_ACCOUNT", "Strategy", "StrategyParams", "Universe"]
 
@@ -105,6 +106,10 @@ class Strategy:
     ``commission_bps``, ``maker_commission_bps``, ``queue_ahead``. A long-short pairs strategy
     sets ``allow_short`` and 2x leverage; the XRP/ETH market maker its account and Binance's
     fees."""
+    search_space: ClassVar[Mapping[str, Dimension]] = MappingProxyType({})
+    """Where an optimizer looks for each tunable parameter (``alphaforge.strategies.space``):
+    ranges worth trying, narrower than what is valid. Parameters left out keep their value;
+    ``alphaforge optimize --space`` adds or replaces dimensions."""
     _RUN_KEYS: ClassVar[frozenset[str]] = frozenset(
         {"allow_short", "max_position_weight", "max_gross_leverage", "fractional",
          "borrow_rate", "cash_rate", "cash", "commission_bps", "maker_commission_bps",

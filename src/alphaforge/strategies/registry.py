@@ -52,10 +52,16 @@ def list_strategies() -> list[type[Strategy]]:
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
 
 
+_LOADED: list[bool] = []
+
+
 def _load_library() -> None:
-    """Import every module of the built-in library (each registers its strategies)."""
+    """Import every module of the built-in library (each registers its strategies), once."""
+    if _LOADED:
+        return
     from alphaforge.strategies import library  # noqa: PLC0415  # only when asked
 
     for module in pkgutil.iter_modules(library.__path__):
         if not module.name.startswith("_"):
             importlib.import_module(f"{library.__name__}.{module.name}")
+    _LOADED.append(True)

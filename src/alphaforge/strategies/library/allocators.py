@@ -19,6 +19,7 @@ price move to the fill do not push a buy past the account's 1.0x gross leverage 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from types import MappingProxyType
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -32,6 +33,7 @@ from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.library import _optimize as opt
 from alphaforge.strategies.registry import register
 from alphaforge.strategies.schedule import Every
+from alphaforge.strategies.space import Choice, FloatRange, IntRange
 
 __all__ = [
     "EqualWeight",
@@ -210,6 +212,9 @@ class EqualWeight(_Allocator):
     name = "equal_weight"
     Params = AllocatorParams
 
+    # 1/N estimates nothing: only how often to rebalance (drift against trading costs).
+    search_space = MappingProxyType({"freq": Choice(("W", "M", "Q", "Y"))})
+
     def allocate(self, returns: np.ndarray, ctx: StrategyContext, symbols: list[str]) -> np.ndarray:
         return np.full(len(symbols), self._invested / len(symbols))
 
@@ -226,6 +231,11 @@ class InverseVol(_Allocator):
 
     name = "inverse_vol"
     Params = WindowParams
+
+    # A quarter to two years of daily returns for the volatilities; the rebalance period.
+    search_space = MappingProxyType(
+        {"lookback": IntRange(63, 504, 63), "freq": Choice(("W", "M", "Q"))}
+    )
 
     def allocate(self, returns: np.ndarray, ctx: StrategyContext, symbols: list[str]) -> np.ndarray:
         variances = returns.var(axis=0, ddof=1)
@@ -247,6 +257,11 @@ class RiskParity(_Allocator):
     name = "risk_parity"
     Params = WindowParams
 
+    # A quarter to two years of daily returns for the covariance; the rebalance period.
+    search_space = MappingProxyType(
+        {"lookback": IntRange(63, 504, 63), "freq": Choice(("W", "M", "Q"))}
+    )
+
     def allocate(self, returns: np.ndarray, ctx: StrategyContext, symbols: list[str]) -> np.ndarray:
         cov = opt.ledoit_wolf_cov(returns, _YEAR)
         return opt.risk_parity_weights(cov, budget=self._invested)
@@ -265,6 +280,16 @@ class MinVariance(_Allocator):
 
     name = "min_variance"
     Params = CappedParams
+
+    # Covariance window and rebalance period as risk_parity; a cap of 5 % (1/N of 20 stocks)
+    # to 50 % per name, the lever that stops it piling into a few calm stocks.
+    search_space = MappingProxyType(
+        {
+            "lookback": IntRange(63, 504, 63),
+            "freq": Choice(("W", "M", "Q")),
+            "max_weight": FloatRange(0.05, 0.5, 0.05),
+        }
+    )
 
     def allocate(self, returns: np.ndarray, ctx: StrategyContext, symbols: list[str]) -> np.ndarray:
         p = self.params
@@ -294,6 +319,17 @@ class MeanVariance(_Allocator):
 
     name = "mean_variance"
     Params = MeanVarianceParams
+
+    # Window, cap, risk aversion 1-20 (a log-like grid around 5) and the pull of the means
+    # toward their average: the knobs that decide how much the noisy means are believed.
+    search_space = MappingProxyType(
+        {
+            "lookback": IntRange(63, 504, 63),
+            "max_weight": FloatRange(0.1, 0.5, 0.05),
+            "risk_aversion": Choice((1.0, 2.0, 5.0, 10.0, 20.0)),
+            "mu_shrinkage": FloatRange(0.0, 1.0, 0.25),
+        }
+    )
 
     def allocate(self, returns: np.ndarray, ctx: StrategyContext, symbols: list[str]) -> np.ndarray:
         p = self.params

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -11,6 +12,7 @@ from alphaforge.domain.market import Bar
 from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import IndicatorHandle, StrategyContext
 from alphaforge.strategies.registry import register
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["BollingerReversion"]
 
@@ -74,6 +76,16 @@ class BollingerReversion(Strategy):
 
     name = "bollinger_reversion"
     Params = BollingerReversionParams
+
+    # Bollinger's 20 bars and 2 deviations in the middle: period 10-60, entry 1-3 deviations by
+    # a quarter, exit from half a deviation past the average to one short of it.
+    search_space = MappingProxyType(
+        {
+            "period": IntRange(10, 60, 5),
+            "entry_z": FloatRange(1.0, 3.0, 0.25),
+            "exit_z": FloatRange(-0.5, 1.0, 0.25),
+        }
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

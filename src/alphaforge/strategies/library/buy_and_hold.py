@@ -29,6 +29,7 @@ class BuyAndHold(Strategy):
     name = "buy_and_hold"
 
     Params = BuyAndHoldParams
+    # No search space: the benchmark has no knob; `weight` is capital, not a signal.
 
     def on_start(self, ctx: StrategyContext) -> None:
         self._bought: set[str] = set()

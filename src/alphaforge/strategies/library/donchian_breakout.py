@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import Field
@@ -10,6 +11,7 @@ from alphaforge.domain.market import Bar
 from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import IndicatorHandle, StrategyContext
 from alphaforge.strategies.registry import register
+from alphaforge.strategies.space import IntRange
 
 __all__ = ["DonchianBreakout"]
 
@@ -58,6 +60,11 @@ class DonchianBreakout(Strategy):
     name = "donchian_breakout"
     Params = DonchianBreakoutParams
     needs = frozenset({"high", "low", "close"})
+
+    # The Turtles' System 1 (20/10) and System 2 (55/20) inside: entry 20-100, exit 10-50 bars.
+    search_space = MappingProxyType(
+        {"entry_period": IntRange(20, 100, 5), "exit_period": IntRange(10, 50, 5)}
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

@@ -40,3 +40,4 @@ class EmaCross(SmaCross):
     Params = EmaCrossParams
     average = "ema"
     tags = ("ema fast>slow", "ema fast<=slow")
+    # search_space: sma_cross's (the same windows, on exponential averages).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -13,6 +14,7 @@ from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.library._ensemble import MemberContext, combine, performance_shares
 from alphaforge.strategies.registry import UnknownStrategyError, get_strategy, register
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["Ensemble", "MemberSpec"]
 
@@ -125,6 +127,12 @@ class Ensemble(Strategy):
 
     name = "ensemble"
     Params = EnsembleParams
+
+    # The combiner only: a trailing Sharpe over 1 to 12 months, a no-trade band of 0-10 %. The
+    # members' parameters are given, not searched (tune a member on its own).
+    search_space = MappingProxyType(
+        {"window": IntRange(21, 252, 21), "band": FloatRange(0.0, 0.1, 0.025)}
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

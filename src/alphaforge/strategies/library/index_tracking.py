@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from types import MappingProxyType
 from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
@@ -34,6 +35,7 @@ from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.library import _optimize as opt
 from alphaforge.strategies.registry import register
 from alphaforge.strategies.schedule import Every
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["IndexTracking", "IndexTrackingParams", "TrackingFit"]
 
@@ -110,6 +112,17 @@ class IndexTracking(Strategy):
     min_symbols: ClassVar[int] = 3
     default_data: ClassVar[tuple[str, ...]] = ("sp500_index_close", "stocks20_close")
     run_defaults = LONG_SHORT_ACCOUNT
+
+    # Half a year to two years of fit, a month to half a year of z-score, entry 1-3 and exit
+    # 0-1 sigma around the defaults 2 and 0.5 (the stop stays at 4).
+    search_space = MappingProxyType(
+        {
+            "fit_window": IntRange(126, 504, 63),
+            "z_window": IntRange(20, 120, 20),
+            "entry_z": FloatRange(1.0, 3.0, 0.5),
+            "exit_z": FloatRange(0.0, 1.0, 0.25),
+        }
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

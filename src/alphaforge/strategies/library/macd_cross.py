@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -10,6 +11,7 @@ from alphaforge.domain.market import Bar
 from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import IndicatorHandle, StrategyContext
 from alphaforge.strategies.registry import register
+from alphaforge.strategies.space import IntRange
 
 __all__ = ["MacdCross"]
 
@@ -54,6 +56,12 @@ class MacdCross(Strategy):
 
     name = "macd_cross"
     Params = MacdCrossParams
+
+    # Around Appel's 12/26/9 (and his faster 8/17/9 for buying): fast 4-20, slow 18-50,
+    # signal 3-15.
+    search_space = MappingProxyType(
+        {"fast": IntRange(4, 20, 2), "slow": IntRange(18, 50, 4), "signal": IntRange(3, 15, 2)}
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

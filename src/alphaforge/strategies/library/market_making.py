@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -25,6 +26,7 @@ from alphaforge.strategies.library._quoting import (
     realized_sigma,
 )
 from alphaforge.strategies.registry import register
+from alphaforge.strategies.space import Choice, FloatRange, IntRange
 
 __all__ = ["MarketMaking", "MarketMakingParams"]
 
@@ -144,6 +146,17 @@ class MarketMaking(Strategy):
         "commission_bps": 10,
         "maker_commission_bps": 10,
     }
+
+    # Risk aversion on a log grid around 0.01, a spread floor up to 30 bp (a round trip at
+    # Binance's 10 bp fees costs 20), 2-16 hours of 1-minute intervals to estimate sigma, k, A.
+    # Lot size and inventory limit size the account: they are not searched.
+    search_space = MappingProxyType(
+        {
+            "gamma": Choice((0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)),
+            "min_spread_bps": FloatRange(0.0, 30.0, 5.0),
+            "window": IntRange(120, 960, 120),
+        }
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         self._p: MarketMakingParams = self.params  # type: ignore[assignment]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from pydantic import Field, model_validator
 
 from alphaforge.domain.market import Bar
 from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import IndicatorHandle, StrategyContext
 from alphaforge.strategies.registry import register
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["Momentum"]
 
@@ -74,6 +77,17 @@ class Momentum(Strategy):
     name = "momentum"
     Params = MomentumParams
     needs = frozenset({"close", "volume"})
+
+    # The confirmation filters around their textbook values (RSI cap 70, exit 80, a month of
+    # volume, volume above its average); the MACD windows are macd_cross's to tune.
+    search_space = MappingProxyType(
+        {
+            "rsi_cap": FloatRange(60.0, 80.0, 5.0),
+            "rsi_exit": FloatRange(70.0, 90.0, 5.0),
+            "volume_period": IntRange(10, 50, 10),
+            "volume_factor": FloatRange(1.0, 2.0, 0.25),
+        }
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

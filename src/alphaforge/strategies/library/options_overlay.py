@@ -89,6 +89,7 @@ class CoveredCall(_Overlay):
     name = "covered_call"
     Params = CoveredCallParams
     default_data: ClassVar[tuple[str, ...]] = ("spx_daily", "modelled:spx_covered_call")
+    # No search space: it holds one index; `weight` is capital and `symbol` names data.
 
 
 @register
@@ -119,3 +120,4 @@ class CashSecuredPut(_Overlay):
     name = "cash_secured_put"
     Params = CashSecuredPutParams
     default_data: ClassVar[tuple[str, ...]] = ("spx_daily", "modelled:spx_put_write")
+    # No search space: it holds one index; `weight` is capital and `symbol` names data.

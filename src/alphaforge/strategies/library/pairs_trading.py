@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -20,6 +21,7 @@ from alphaforge.strategies.library._statarb import (
 )
 from alphaforge.strategies.registry import register
 from alphaforge.strategies.schedule import Every
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["PairDecision", "PairsTrading"]
 
@@ -166,6 +168,17 @@ class PairsTrading(Strategy):
     min_symbols = 2
     default_data = ("stocks20_close",)
     run_defaults = LONG_SHORT_ACCOUNT
+
+    # Gatev, Goetzmann & Rouwenhorst's 12-month formation and 2-sigma entry in the middle:
+    # formation 6-24 months, z-window 20-120 bars, entry 1-3 and exit 0-1 sigma by a quarter.
+    search_space = MappingProxyType(
+        {
+            "formation": IntRange(126, 504, 126),
+            "z_window": IntRange(20, 120, 20),
+            "entry_z": FloatRange(1.0, 3.0, 0.25),
+            "exit_z": FloatRange(0.0, 1.0, 0.25),
+        }
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -14,6 +15,7 @@ from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.library._statarb import aligned_closes, ou_fit
 from alphaforge.strategies.registry import register
 from alphaforge.strategies.schedule import Every
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["PcaReversion", "ResidualDecision", "hedged_book"]
 
@@ -145,6 +147,17 @@ class PcaReversion(Strategy):
     min_symbols = 4
     default_data = ("stocks20_close",)
     run_defaults = LONG_SHORT_ACCOUNT
+
+    # Avellaneda & Lee's 60-day window and s_entry 1.25, exit 0.5 in the middle; 1-5 factors
+    # for a 20-stock basket (they use 15 for the whole US market).
+    search_space = MappingProxyType(
+        {
+            "n_factors": IntRange(1, 5),
+            "regression_window": IntRange(40, 120, 20),
+            "s_entry": FloatRange(1.0, 2.0, 0.25),
+            "s_exit_long": FloatRange(0.0, 1.0, 0.25),
+        }
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from pydantic import Field, model_validator
 
 from alphaforge.domain.market import Bar
 from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import IndicatorHandle, StrategyContext
 from alphaforge.strategies.registry import register
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["RsiReversion"]
 
@@ -60,6 +63,16 @@ class RsiReversion(Strategy):
 
     name = "rsi_reversion"
     Params = RsiReversionParams
+
+    # From Connors & Alvarez's RSI(2) bought below 10 to Wilder's RSI(14) at 30/70: period
+    # 2-30, lower 10-40 and upper 60-90 by 5. The two refinements stay off unless set by hand.
+    search_space = MappingProxyType(
+        {
+            "period": IntRange(2, 30, 2),
+            "lower": FloatRange(10.0, 40.0, 5.0),
+            "upper": FloatRange(60.0, 90.0, 5.0),
+        }
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

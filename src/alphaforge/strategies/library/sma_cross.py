@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -10,6 +11,7 @@ from alphaforge.domain.market import Bar
 from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import IndicatorHandle, StrategyContext
 from alphaforge.strategies.registry import register
+from alphaforge.strategies.space import IntRange
 
 __all__ = ["SmaCross"]
 
@@ -49,6 +51,10 @@ class SmaCross(Strategy):
     average: ClassVar[str] = "sma"
     """The moving average both windows use (``ema_cross`` subclasses with ``"ema"``)."""
     tags: ClassVar[tuple[str, str]] = ("fast>slow", "fast<=slow")
+
+    # Around the windows of Brock, Lakonishok & LeBaron (1992: fast 1-5 against slow 50-200):
+    # fast 5-100 by 5, slow 20-300 by 10; fast >= slow is refused (81 of the 580 points).
+    search_space = MappingProxyType({"fast": IntRange(5, 100, 5), "slow": IntRange(20, 300, 10)})
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params

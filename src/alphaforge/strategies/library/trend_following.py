@@ -13,6 +13,7 @@ from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.registry import register
 from alphaforge.strategies.schedule import Every
+from alphaforge.strategies.space import Choice, FloatRange
 
 __all__ = ["TrendFollowing", "ewma_volatility", "trend_signal", "trend_weights"]
 
@@ -189,6 +190,17 @@ class TrendFollowing(Strategy):
             "max_gross_leverage": 2.0,  # headroom over max_gross=1.5 for drift between rebalances
             "max_position_weight": 1.25,  # headroom over max_weight=1.0
             "borrow_rate": 0.005,
+        }
+    )
+
+    # Moskowitz, Ooi & Pedersen's volatility centre of mass (60) from 20 to 120 bars, the
+    # rebalance period and the signal form. `lookbacks` (a tuple) is no Choice option: Optuna
+    # stores only scalars; pass it with -p.
+    search_space = MappingProxyType(
+        {
+            "vol_com": FloatRange(20.0, 120.0, 20.0),
+            "rebalance": Choice(("W", "M", "Q")),
+            "signal": Choice(("sign", "clipped")),
         }
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -16,6 +17,7 @@ from alphaforge.strategies.base import Strategy, StrategyParams
 from alphaforge.strategies.context import StrategyContext
 from alphaforge.strategies.registry import register
 from alphaforge.strategies.schedule import Every
+from alphaforge.strategies.space import FloatRange, IntRange
 
 __all__ = ["VolArb", "VolDecision", "garch_forecast"]
 
@@ -96,6 +98,12 @@ class VolArb(Strategy):
     default_data: ClassVar[tuple[str, ...]] = (
         "spx_daily", "vix_daily", "modelled:spx_straddle_dh", "modelled:spx_short_straddle_dh",
     )  # fmt: skip
+
+    # Two to eight years of GARCH fit, a 0-6 point vol gap. `horizon` stays 21: the straddles
+    # are one-month options, so the forecast must cover their month.
+    search_space = MappingProxyType(
+        {"window": IntRange(500, 2000, 250), "margin": FloatRange(0.0, 0.06, 0.01)}
+    )
 
     def on_start(self, ctx: StrategyContext) -> None:
         p = self.params
