@@ -3,7 +3,9 @@
 ``run_vector`` simulates target weights (bars x assets) with a Numba kernel that reproduces the
 event engine's fills exactly (``docs/research.md``); the ``*_weights`` helpers produce the
 weights the built-in strategies decide; ``sweep`` runs many parameter sets; ``vector_backtest``
-is what ``alphaforge.backtest(mode="vector")`` calls.
+is what ``alphaforge.backtest(mode="vector")`` calls. ``optimize`` searches a strategy's
+parameters (grid, random, TPE, NSGA-II) on a ``get_backend`` (process pool or Ray) and reports
+the winner's overfitting statistics.
 
 >>> from alphaforge.research import run_vector, sma_cross_weights
 """
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 from alphaforge._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from alphaforge.research.backends import Backend, get_backend, task_seeds
     from alphaforge.research.bridge import (
         VECTOR_STRATEGIES,
         VectorPanel,
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         strategy_weights,
         vector_backtest,
     )
+    from alphaforge.research.optimize import OptimizationResult, optimize
     from alphaforge.research.signals import (
         buy_and_hold_weights,
         rebalance_weights,
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
     )
 
 _MODULES = {
+    "alphaforge.research.backends": ("Backend", "get_backend", "task_seeds"),
+    "alphaforge.research.optimize": ("OptimizationResult", "optimize"),
     "alphaforge.research.bridge": (
         "VECTOR_STRATEGIES",
         "VectorPanel",
@@ -66,6 +72,8 @@ _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for 
 
 __all__ = [
     "VECTOR_STRATEGIES",
+    "Backend",
+    "OptimizationResult",
     "VectorFills",
     "VectorFrames",
     "VectorOrders",
@@ -73,6 +81,8 @@ __all__ = [
     "VectorResult",
     "VectorRun",
     "buy_and_hold_weights",
+    "get_backend",
+    "optimize",
     "param_sets",
     "rebalance_weights",
     "rsi_reversion_weights",
@@ -81,6 +91,7 @@ __all__ = [
     "sma_cross_weights",
     "strategy_weights",
     "sweep",
+    "task_seeds",
     "vector_backtest",
 ]
 

@@ -23,16 +23,20 @@ from alphaforge.data.feed_events import span_rank
 from alphaforge.data.timeframes import parse_timeframe
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.instruments import Instrument
+from alphaforge.research import _kernel as kern
+from alphaforge.research._inputs import panel_of
+from alphaforge.research._setup import Setup
 from alphaforge.research.signals import (
     buy_and_hold_weights,
     rsi_reversion_weights,
     sma_cross_weights,
 )
-from alphaforge.research.vector import FillRule, VectorResult, run_vector
+from alphaforge.research.vector import FillRule, VectorResult, run_vector, simulate_panel
 
 __all__ = [
     "VECTOR_STRATEGIES",
     "SeriesLike",
+    "VectorEvaluator",
     "VectorPanel",
     "VectorRun",
     "strategy_weights",
@@ -40,7 +44,8 @@ __all__ = [
 ]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
-WeightFn: TypeAlias = Callable[[pd.DataFrame, Mapping[str, Any], int], Any]
+# (close as a frame or a bars x assets array, params, start) -> weights of the same shape
+WeightFn: TypeAlias = Callable[[Any, Mapping[str, Any], int], Any]
 
 
 class SeriesLike(Protocol):
@@ -268,3 +273,70 @@ def vector_backtest(
     decided = weights[result.orders.t, result.orders.asset]
     tags = tuple(up if w > 0 else down for w in decided.tolist())
     return VectorRun(result, panel, first, tags)
+
+
+class VectorEvaluator:
+    """One built-in strategy on fixed bars and settings, run for many parameter sets.
+
+    What ``vector_backtest`` does per run, split so the bars, instruments and cost settings are
+    prepared once and each parameter set only computes its weights and runs the kernel: the
+    equity curve it returns is the one ``vector_backtest`` (and so the event engine) gives.
+    """
+
+    def __init__(
+        self,
+        strategy: str,
+        series: Sequence[SeriesLike],
+        instruments: Sequence[Instrument],
+        *,
+        cash: object,
+        commission_bps: float,
+        slippage_bps: float,
+        fill: FillRule = "next_open",
+        allow_short: bool = False,
+        max_position_weight: float = 1.0,
+        max_gross_leverage: float = 1.0,
+        max_drawdown_halt: float | None = None,
+        trading_state: str = "ACTIVE",
+        start_ns: int | None = None,
+        end: object = None,
+    ) -> None:
+        if strategy not in VECTOR_STRATEGIES:
+            raise InvalidValueError(f"the vector engine does not run {strategy!r}")
+        panel = VectorPanel.from_series(series, end=end)
+        by_symbol = {i.symbol: i for i in instruments}
+        chosen = [by_symbol[s] for s in panel.symbols]
+        first = 0 if start_ns is None else int(panel.index.asi8.searchsorted(start_ns))
+        if panel.index.shape[0] - first < 2:
+            raise InvalidValueError("the run covers fewer than 2 bars; a backtest needs at least 2")
+        self.strategy = strategy
+        self.first = first
+        self.index = panel.index[first:]
+        self._close = panel.close  # the weight functions take arrays as well as frames
+        self._panel = panel_of(panel.close[first:], panel.open[first:], self.index, panel.symbols)
+        self._setup = Setup.build(
+            len(panel.symbols),
+            lot_size=[i.lot_size for i in chosen],
+            tick_size=[i.tick_size for i in chosen],
+            multiplier=[i.multiplier for i in chosen],
+            cash=str(cash),
+            commission_bps=commission_bps,
+            slippage_bps=slippage_bps,
+            max_position_weight=max_position_weight,
+            max_gross_leverage=max_gross_leverage,
+            max_drawdown_halt=max_drawdown_halt,
+            trading_state=trading_state,
+            fill=fill,
+            per_asset=True,
+            allow_short=allow_short,
+            symbol_order=panel.symbol_order,
+        )
+
+    def equity(self, params: Mapping[str, Any]) -> tuple[FloatArray, int]:
+        """The equity at each bar of the run (``index``) and the number of closed trades
+        (positions opened, less those still open at the end: ``Metrics.number_of_trades``)."""
+        weights = VECTOR_STRATEGIES[self.strategy](self._close, params, self.first)
+        w = np.ascontiguousarray(np.asarray(weights, dtype=np.float64)[self.first :])
+        rec, state = simulate_panel(self._panel, w, self._setup)
+        still_open = int(np.count_nonzero(state.ai[:, kern.AI_POS]))
+        return rec.equity, int(state.acct[kern.ACCT_ENTRIES]) - still_open

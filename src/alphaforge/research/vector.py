@@ -357,7 +357,7 @@ def run_vector(
         symbol_order=symbol_order,
     )
     if implementation == "numba":
-        rec, state = _simulate(panel, w, setup)
+        rec, state = simulate_panel(panel, w, setup)
         acct = state.acct
         counts = (
             int(acct[kern.ACCT_ORDERS]),
@@ -382,15 +382,21 @@ def run_vector(
     return _result(panel, rec, counts, setup, fill, exact)
 
 
-def _simulate(panel: Panel, weights: FloatArray, setup: Setup) -> tuple[Records, State]:
+def simulate_panel(panel: Panel, weights: FloatArray, setup: Setup) -> tuple[Records, State]:
     """Run the kernel with room for a guess of the orders (one per 8 bars and assets, which
-    sparse signals never fill); when it runs out, count the decisions and run again."""
+    sparse signals never fill); when it runs out, count the decisions and run again. Raises
+    the kernel's errors (a weight given again and again to an asset without bars, ...)."""
     guess = max(1024, panel.close.size // 8)
     rec, state = records(panel.close.shape, min(guess, panel.close.size)), setup.state()
     simulate(panel.open, panel.close, weights, state, rec)
     if state.acct[kern.ACCT_ERROR] == kern.ERR_ROOM:
         rec, state = records(panel.close.shape, count_decisions(weights)), setup.state()
         simulate(panel.open, panel.close, weights, state, rec)
+    acct = state.acct
+    _raise_error(
+        (int(acct[kern.ACCT_ERROR]), int(acct[kern.ACCT_ERROR_T]), int(acct[kern.ACCT_ERROR_I])),
+        panel,
+    )
     return rec, state
 
 

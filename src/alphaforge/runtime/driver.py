@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -60,7 +60,7 @@ from alphaforge.runtime.kernel import Kernel
 from alphaforge.runtime.result import BacktestResult, build_trades, fills_frame, orders_frame
 from alphaforge.strategies import Strategy
 
-__all__ = ["BacktestSettings", "backtest"]
+__all__ = ["BacktestSettings", "PreparedBacktest", "backtest", "prepare_backtest"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,32 @@ class BacktestSettings:
     limit_fill: str = "through"  # settings from here on are recorded only when set: see
     queue_ahead: float | None = None  # ``_wiring.settings_document``
     maker_commission_bps: float | None = None
+
+
+@dataclass(frozen=True)
+class PreparedBacktest:
+    """A backtest with every argument resolved (:func:`prepare_backtest`); ``run`` it."""
+
+    strategy: Strategy
+    series: tuple[Series, ...]
+    settings: BacktestSettings
+    start: str | pd.Timestamp | None
+    end: str | pd.Timestamp | None
+    benchmark: str | pd.Series | None
+    funding: Mapping[str, str] | None
+    config: AlphaforgeConfig
+
+    def run(self, mode: Literal["event", "vector"] = "event") -> BacktestResult:
+        """Run it on the event engine, or on the vector engine (``vector_unsupported`` empty)."""
+        if mode == "vector":
+            from alphaforge.runtime._vector import run_vector_backtest  # noqa: PLC0415
+
+            return run_vector_backtest(self)
+        return _run_event(self)
+
+    def with_strategy(self, strategy: Strategy) -> PreparedBacktest:
+        """The same run for another parameter set of the same strategy class."""
+        return replace(self, strategy=strategy)
 
 
 def backtest(
@@ -147,6 +173,54 @@ def backtest(
     """
     if mode not in ("event", "vector"):
         raise InvalidValueError(f"mode must be 'event' or 'vector', got {mode!r}")
+    prepared = prepare_backtest(
+        strategy, data, params=params, symbols=symbols, start=start, end=end,
+        timeframe=timeframe, calendar=calendar, cash=cash, currency=currency,
+        commission_bps=commission_bps, slippage_bps=slippage_bps, fill=fill,
+        allow_short=allow_short, max_position_weight=max_position_weight,
+        max_gross_leverage=max_gross_leverage, fractional=fractional, spread_bps=spread_bps,
+        borrow_rate=borrow_rate, cash_rate=cash_rate, intrabar=intrabar,
+        max_participation=max_participation, limit_fill=limit_fill, queue_ahead=queue_ahead,
+        maker_commission_bps=maker_commission_bps, benchmark=benchmark, funding=funding,
+        config=config,
+    )  # fmt: skip
+    return prepared.run(mode)
+
+
+def prepare_backtest(
+    strategy: str | type[Strategy] | Strategy,
+    data: DataLike | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    symbols: Sequence[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    timeframe: str | None = None,
+    calendar: str | None = None,
+    cash: float | str | Decimal | None = None,
+    currency: str | None = None,
+    commission_bps: float | None = None,
+    slippage_bps: float | None = None,
+    fill: Literal["next_open", "close", "aggressive"] | None = None,
+    benchmark: str | pd.Series | None = None,
+    allow_short: bool | None = None,
+    max_position_weight: float | None = None,
+    max_gross_leverage: float | None = None,
+    fractional: bool | None = None,
+    spread_bps: float = 0.0,
+    borrow_rate: float | None = None,
+    cash_rate: float | None = None,
+    funding: Mapping[str, str] | None = None,
+    intrabar: Literal["pessimistic", "ohlc_path", "lower_timeframe"] = "pessimistic",
+    max_participation: float | None = None,
+    limit_fill: Literal["through", "touch"] = "through",
+    queue_ahead: float | None = None,
+    maker_commission_bps: float | None = None,
+    config: AlphaforgeConfig | None = None,
+) -> PreparedBacktest:
+    """Resolve ``backtest``'s arguments (same meaning) into the run's strategy, series and
+    settings, without running it: what ``backtest`` does first, and what an optimizer does once
+    before it runs many parameter sets on the same data and settings."""
     cfg = config or load_config()
     bt, rk = cfg.backtest, cfg.risk
     strat = make_strategy(strategy, params)
@@ -195,8 +269,12 @@ def backtest(
         maker_commission_bps=None if maker_commission_bps is None else float(maker_commission_bps),
     )
     check_settings(settings, series)
-    if mode == "vector":
-        return _vector(strat, series, settings, start, end, benchmark, funding, cfg)
+    return PreparedBacktest(strat, tuple(series), settings, start, end, benchmark, funding, cfg)
+
+
+def _run_event(prepared: PreparedBacktest) -> BacktestResult:
+    strat, series, settings = prepared.strategy, prepared.series, prepared.settings
+    start, end, funding = prepared.start, prepared.end, prepared.funding
     margin = settings.allow_short or settings.max_gross_leverage > 1
     instruments = instruments_of(series, settings.fractional, margin_account=margin)
     ledger = Ledger(settings.currency, cash=Decimal(settings.cash), instruments=instruments)
@@ -237,101 +315,7 @@ def backtest(
         margin=margin,
     )
     kernel.run()
-    return _result(kernel, strat, series, settings, benchmark, cfg)
-
-
-def _vector(
-    strategy: Strategy,
-    series: Sequence[Series],
-    settings: BacktestSettings,
-    start: str | pd.Timestamp | None,
-    end: str | pd.Timestamp | None,
-    benchmark: str | pd.Series | None,
-    funding: Mapping[str, str] | None,
-    cfg: AlphaforgeConfig,
-) -> BacktestResult:
-    """The same run on the vectorized engine (``docs/research.md``): identical fills, faster."""
-    from alphaforge.research import vector_backtest  # noqa: PLC0415  # numba kernels: on demand
-
-    unsupported = {
-        "spread_bps": settings.spread_bps,
-        "borrow_rate": settings.borrow_rate,
-        "cash_rate": settings.cash_rate,
-        "max_participation": settings.max_participation,
-        "fill='aggressive'": settings.fill == "aggressive",
-        "trades": any(s.is_trades for s in series),
-        "intrabar='lower_timeframe'": settings.intrabar == "lower_timeframe",
-        "limit_fill='touch'": settings.limit_fill != "through",
-        "queue_ahead": settings.queue_ahead is not None,
-        "maker_commission_bps": settings.maker_commission_bps is not None,
-        "funding": bool(funding_schedules(series, funding)),
-        "several currencies": any(s.currency.upper() != settings.currency for s in series),
-    }
-    used = [name for name, value in unsupported.items() if value]
-    if used:
-        raise InvalidValueError(f"mode='vector' does not model {', '.join(used)}; use mode='event'")
-    instruments = instruments_of(series, settings.fractional)
-    start_ns = None if start is None else int(time_bound(start, "start").value)  # type: ignore[union-attr]
-    run = vector_backtest(
-        strategy.strategy_name(),
-        strategy.params.model_dump(),
-        series,
-        instruments,
-        cash=settings.cash,
-        commission_bps=settings.commission_bps,
-        slippage_bps=settings.slippage_bps,
-        fill="close" if settings.fill == "close" else "next_open",
-        allow_short=settings.allow_short,
-        max_position_weight=settings.max_position_weight,
-        max_gross_leverage=settings.max_gross_leverage,
-        max_drawdown_halt=settings.max_drawdown_halt,
-        trading_state=settings.trading_state,
-        start_ns=start_ns,
-        end=end,
-    )
-    frames = run.result.to_frames()
-    equity = frames.equity
-    trades = build_trades(
-        run.result.fill_objects(settings.currency),
-        run.trade_reasons(),
-        {},
-        {i.symbol: i for i in instruments},
-        run.bar_times(),
-        run.last_prices(),
-        run.end_ts(),
-    )
-    costs = run.result.costs()
-    bench = _benchmark(benchmark, series)
-    metrics = compute_metrics(
-        equity["equity"],
-        trades=trades[trades["exit_reason"] != "open at end"],
-        benchmark=bench,
-        costs=costs,
-        exposure=equity["gross"] / equity["equity"],
-        turnover=run.result.traded_notional(),
-    )
-    params = strategy.params.model_dump(mode="json")
-    provenance = _provenance(series, bench, equity)
-    run_settings = {
-        "backtest": settings_document(settings),
-        "risk": public_settings(cfg.risk),
-        "mode": "vector",
-    }
-    return BacktestResult(
-        strategy=strategy.strategy_name(),
-        params=params,
-        equity=equity,
-        orders=run.orders_frame(),
-        fills=frames.fills,
-        trades=trades,
-        metrics=metrics,
-        costs=costs,
-        benchmark=bench,
-        prices=price_frames(series),
-        provenance=provenance,
-        settings=run_settings,
-        run_id=_run_id(strategy, params, run_settings, provenance),
-    )
+    return _result(kernel, strat, series, settings, prepared.benchmark, prepared.config)
 
 
 def _provenance(
