@@ -10,6 +10,9 @@ from alphaforge.cli.backtest import backtest_command, strategies_app
 from alphaforge.cli.compare import compare_command
 from alphaforge.cli.config import app as config_app
 from alphaforge.cli.data import app as data_app
+from alphaforge.cli.montecarlo import montecarlo_command
+from alphaforge.cli.optimize import optimize_command
+from alphaforge.cli.stress import stress_command
 from alphaforge.core.logging import configure_logging
 from alphaforge.domain.errors import InvalidValueError
 
@@ -27,6 +30,9 @@ app = typer.Typer(
 )
 app.command("backtest")(backtest_command)
 app.command("compare")(compare_command)
+app.command("optimize")(optimize_command)
+app.command("stress")(stress_command)
+app.command("montecarlo")(montecarlo_command)
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
