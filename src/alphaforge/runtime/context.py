@@ -194,9 +194,11 @@ class BacktestContext:
             )
         end = stream.position + 1
         start = 0 if n is None else max(0, end - n)
-        view = stream.arrays[field][start:end]
-        view.flags.writeable = False
-        return view
+        # A copy, not a view: a view's ``.base`` is the whole preloaded array, future bars
+        # included, and a strategy must not be able to reach them through it.
+        window = stream.arrays[field][start:end].copy()
+        window.flags.writeable = False
+        return window
 
     def indicator(
         self, name: str, *, symbol: str | None = None, timeframe: str | None = None, **params: Any

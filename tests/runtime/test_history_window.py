@@ -1,0 +1,34 @@
+"""ctx.history hands out the past only: its array cannot lead to later bars (a view would: its
+``.base`` is the whole preloaded series)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from alphaforge.domain.market import Bar
+from alphaforge.runtime import backtest
+from alphaforge.strategies.base import Strategy
+from alphaforge.strategies.context import StrategyContext
+
+
+class _Probe(Strategy):
+    """Records what each history window could reach."""
+
+    name = "history_probe_test"
+    reach: ClassVar[list[int]] = []
+
+    def on_bar(self, bar: Bar, ctx: StrategyContext) -> None:
+        window = ctx.history(bar.symbol, "close")
+        base = window if window.base is None else window.base
+        seen = len(window)
+        self.reach.append(int(np.asarray(base).size) - seen)
+        assert not window.flags.writeable  # noqa: S101
+
+
+def test_history_cannot_reach_future_bars() -> None:
+    _Probe.reach.clear()
+    backtest(_Probe, "spx_daily", end="2001-12-31")
+    assert _Probe.reach
+    assert max(_Probe.reach) == 0  # nothing beyond the bars already seen
