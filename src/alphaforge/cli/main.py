@@ -7,6 +7,7 @@ import typer
 from alphaforge._version import __version__
 from alphaforge.cli._common import ExitCode, console, handle_errors, state
 from alphaforge.cli.backtest import backtest_command, strategies_app
+from alphaforge.cli.check import check_app
 from alphaforge.cli.compare import compare_command
 from alphaforge.cli.config import app as config_app
 from alphaforge.cli.data import app as data_app
@@ -34,6 +35,7 @@ app.command("optimize")(optimize_command)
 app.command("stress")(stress_command)
 app.command("montecarlo")(montecarlo_command)
 app.add_typer(strategies_app, name="strategies")
+app.add_typer(check_app, name="check")
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
 
