@@ -24,7 +24,7 @@ class _Probe(Strategy):
         base = window if window.base is None else window.base
         seen = len(window)
         self.reach.append(int(np.asarray(base).size) - seen)
-        assert not window.flags.writeable  # noqa: S101
+        assert not window.flags.writeable
 
 
 def test_history_cannot_reach_future_bars() -> None:
