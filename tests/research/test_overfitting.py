@@ -436,7 +436,7 @@ def test_report_on_a_real_search() -> None:
     assert report.pbo.pbo == pbo(x).pbo
     assert report.verdict[1].startswith(f"DSR {report.dsr:.2f} < 0.95")
     assert "100 trials" in report.verdict[1]
-    assert report.verdict[3].startswith("PBO 0.33 < 0.5")
+    assert report.verdict[3].startswith("PBO 0.33 < 0.5: the in-sample best ranked")
     assert json.loads(json.dumps(report.to_dict(), allow_nan=False))["n_trials"] == 100
 
 
@@ -465,6 +465,10 @@ def test_report_says_why_a_figure_is_undefined() -> None:
         r, [sharpe_ratio(r) * 0.5, 0.0]
     ).verdict)  # fmt: skip
     assert math.isnan(dsr_of(r, [0.1, np.nan]))
+    other = block_moments(np.random.default_rng(0).standard_normal((500, 3)), 4)  # synthetic
+    assert (
+        "PBO ranks 3 trials, DSR counts 2" in overfitting_report(r, [0.0, 0.1], other).verdict[-1]
+    )
 
 
 # ------------------------------------------------------------------ bad input

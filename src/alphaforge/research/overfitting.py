@@ -20,22 +20,38 @@ papers. ``docs/overfitting.md`` works each figure through and reproduces the pap
 
 Undefined figures are NaN, never an exception (the Sharpe ratio of returns without variance, a
 DSR from fewer than two trial Sharpe ratios); bad arguments raise ``InvalidValueError``.
+
+``pbo``, ``pbo_from_moments`` and the block moments live in ``_pbo``, their Numba kernels in
+``_cscv``; every name is importable from here.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, TypeAlias, TypeVar, cast
+from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
-from numba import njit
 from scipy.special import ndtr, ndtri
 
 from alphaforge.domain.errors import InvalidValueError
+from alphaforge.research._cscv import (  # the kernels stay reachable as overfitting._*
+    _ZERO_VARIANCE,
+    FloatArray,
+    _best_in_sample,  # noqa: F401  (their parity tests call them so)
+    _oos_rank,  # noqa: F401
+    _Plan,  # noqa: F401
+    _sums_by_row,  # noqa: F401
+)
+from alphaforge.research._pbo import (
+    MAX_SPLITS,
+    BlockMoments,
+    BlockMomentsAccumulator,
+    Degradation,
+    PBOResult,
+    block_moments,
+    pbo,
+    pbo_from_moments,
+)
 
 __all__ = [
     "EULER_GAMMA",
@@ -58,31 +74,9 @@ __all__ = [
     "sharpe_ratio",
 ]
 
-FloatArray: TypeAlias = npt.NDArray[np.float64]
-IntArray: TypeAlias = npt.NDArray[np.int64]
-Metric: TypeAlias = Literal["sharpe", "mean"]
-F = TypeVar("F", bound=Callable[..., Any])
-
 #: The Euler-Mascheroni constant of the False Strategy Theorem.
 EULER_GAMMA = 0.5772156649015329
-#: The most CSCV blocks: C(24, 12) = 2,704,156 combinations, each ranking every trial.
-MAX_SPLITS = 24
-#: A variance at or below this share of the mean square is rounding noise: the Sharpe ratio of
-#: such a series (a strategy that never traded, a constant return) is undefined.
-_ZERO_VARIANCE = 1e-12
-_METRICS = {"sharpe": 0, "mean": 1}
 _CONFIDENCE = 0.95
-#: Numba options: compiled once, cached on disk; NumPy error model (no division checks, so the
-#: CSCV loops compile to SIMD).
-_KERNEL: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
-
-
-def _jit(fn: F) -> F:
-    return cast("F", njit(**_KERNEL)(fn))
-
-
-def _inline(fn: F) -> F:
-    return cast("F", njit(inline="always", **_KERNEL)(fn))
 
 
 # ------------------------------------------------------------------ checks
@@ -277,523 +271,6 @@ def min_track_record_length(
     return 1.0 + _spread(value, skew, kurtosis) * (float(ndtri(p)) / (value - bench)) ** 2
 
 
-# ------------------------------------------------------------------ block moments
-
-
-@_jit
-def _sums_by_row(
-    x: npt.NDArray[np.floating[Any]],
-    edges: IntArray,
-    counts: FloatArray,
-    sums: FloatArray,
-    squares: FloatArray,
-) -> int:  # pragma: no cover
-    """Per block ``b`` and column ``j`` of a C-ordered (T x N) ``x``: the count, sum and sum of
-    squares of the non-NaN values into ``[b, j]``, rows added in time order. Returns the number
-    of infinities met."""
-    infinite = 0
-    for b in range(edges.shape[0] - 1):
-        for t in range(edges[b], edges[b + 1]):
-            for j in range(x.shape[1]):
-                v = np.float64(x[t, j])
-                if math.isnan(v):
-                    continue
-                if math.isinf(v):
-                    infinite += 1
-                    continue
-                counts[b, j] += 1.0
-                sums[b, j] += v
-                squares[b, j] += v * v
-    return infinite
-
-
-@_jit
-def _sums_by_column(
-    xt: npt.NDArray[np.floating[Any]],
-    edges: IntArray,
-    counts: FloatArray,
-    sums: FloatArray,
-    squares: FloatArray,
-) -> int:  # pragma: no cover
-    """``_sums_by_row`` of the transposed (N x T) C-ordered ``xt``: same additions, same order."""
-    infinite = 0
-    for j in range(xt.shape[0]):
-        for b in range(edges.shape[0] - 1):
-            for t in range(edges[b], edges[b + 1]):
-                v = np.float64(xt[j, t])
-                if math.isnan(v):
-                    continue
-                if math.isinf(v):
-                    infinite += 1
-                    continue
-                counts[b, j] += 1.0
-                sums[b, j] += v
-                squares[b, j] += v * v
-    return infinite
-
-
-def _check_splits(n_splits: int, n_periods: int | None = None) -> int:
-    if isinstance(n_splits, bool) or not isinstance(n_splits, int | np.integer):
-        raise InvalidValueError(f"n_splits must be an integer, got {n_splits!r}")
-    if n_splits < 2 or n_splits % 2 or n_splits > MAX_SPLITS:
-        raise InvalidValueError(
-            f"n_splits must be even, from 2 to {MAX_SPLITS} (C(S, S/2) combinations), "
-            f"got {n_splits}"
-        )
-    if n_periods is not None and n_splits > n_periods:
-        raise InvalidValueError(
-            f"n_splits ({n_splits}) must not exceed the number of periods ({n_periods})"
-        )
-    return int(n_splits)
-
-
-def _as_matrix(values: object) -> npt.NDArray[np.floating[Any]]:
-    array = np.asarray(values)
-    if array.dtype not in (np.float32, np.float64):
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InvalidValueError(f"returns must be numbers, got dtype {array.dtype}") from exc
-    if array.ndim == 1:
-        array = array.reshape(-1, 1)
-    if array.ndim != 2 or 0 in array.shape:
-        raise InvalidValueError(
-            f"returns must be one series or (periods x trials), got shape {array.shape}"
-        )
-    return array
-
-
-@dataclass(frozen=True, eq=False)
-class BlockMoments:
-    """Per trial and CSCV block: the number of returns, their sum and their sum of squares.
-
-    Arrays are (n_trials x n_splits), read-only; block ``b`` holds periods ``b·T // S`` to
-    ``(b+1)·T // S`` of the ``n_periods`` (T) every trial spans. Three floats per trial and
-    block are all CSCV needs for the Sharpe and mean metrics: 10,000 trials in 16 blocks take
-    4 MB however long the backtests. NaN returns (a trial not trading yet) are not counted."""
-
-    counts: FloatArray
-    sums: FloatArray
-    squares: FloatArray
-    n_periods: int
-
-    def __post_init__(self) -> None:
-        arrays = [np.array(a, dtype=np.float64) for a in (self.counts, self.sums, self.squares)]
-        if arrays[0].ndim != 2 or any(a.shape != arrays[0].shape for a in arrays):
-            shapes = [a.shape for a in arrays]
-            raise InvalidValueError(f"counts, sums and squares must share one 2-D shape: {shapes}")
-        _check_splits(arrays[0].shape[1], int(self.n_periods))
-        for name, array in zip(("counts", "sums", "squares"), arrays, strict=True):
-            array.setflags(write=False)
-            object.__setattr__(self, name, array)
-        object.__setattr__(self, "n_periods", int(self.n_periods))
-
-    @property
-    def n_trials(self) -> int:
-        """The number of trials (rows)."""
-        return int(self.counts.shape[0])
-
-    @property
-    def n_splits(self) -> int:
-        """The number of CSCV blocks (columns)."""
-        return int(self.counts.shape[1])
-
-    @classmethod
-    def stack(cls, parts: Iterable[BlockMoments]) -> BlockMoments:
-        """Join the moments of several groups of trials (same periods and blocks), in order."""
-        items = list(parts)
-        if not items:
-            raise InvalidValueError("BlockMoments.stack needs at least one part")
-        first = items[0]
-        for part in items[1:]:
-            if (part.n_periods, part.n_splits) != (first.n_periods, first.n_splits):
-                raise InvalidValueError(
-                    f"cannot stack moments of {part.n_periods} periods in {part.n_splits} "
-                    f"blocks onto {first.n_periods} periods in {first.n_splits} blocks"
-                )
-        return cls(
-            np.concatenate([p.counts for p in items]),
-            np.concatenate([p.sums for p in items]),
-            np.concatenate([p.squares for p in items]),
-            first.n_periods,
-        )
-
-
-def block_moments(returns: object, n_splits: int = 16) -> BlockMoments:
-    """Block moments of one return series (one trial) or of a (periods x trials) matrix
-    (float32 or float64, array or DataFrame; NaN = no return then). Each column's values are
-    added in time order whatever the memory layout, so the moments of trials added one by one
-    equal the matrix's bit for bit."""
-    x = _as_matrix(returns)
-    n_periods = int(x.shape[0])
-    splits = _check_splits(n_splits, n_periods)
-    edges = (np.arange(splits + 1, dtype=np.int64) * n_periods) // splits
-    counts, sums, squares = (np.zeros((splits, x.shape[1])) for _ in range(3))
-    if x.flags.f_contiguous and not x.flags.c_contiguous:
-        infinite = _sums_by_column(x.T, edges, counts, sums, squares)
-    else:
-        infinite = _sums_by_row(np.ascontiguousarray(x), edges, counts, sums, squares)
-    if infinite:
-        raise InvalidValueError(f"returns hold {infinite} infinite values")
-    return BlockMoments(counts.T, sums.T, squares.T, n_periods)
-
-
-class BlockMomentsAccumulator:
-    """Collect block moments trial by trial, inside an optimizer's loop, keeping no series.
-
-    >>> acc = BlockMomentsAccumulator(n_splits=16)
-    >>> for params in grid:  # doctest: +SKIP
-    ...     acc.add(returns_of(params))
-    >>> result = pbo_from_moments(acc.moments())  # doctest: +SKIP
-    """
-
-    def __init__(self, n_splits: int = 16) -> None:
-        self._n_splits = _check_splits(n_splits)
-        self._parts: list[BlockMoments] = []
-        self._trials = 0
-
-    @property
-    def n_trials(self) -> int:
-        """Trials added so far."""
-        return self._trials
-
-    def add(self, trial_returns: object) -> None:
-        """Add one trial's return series (or a periods x trials matrix of several trials)."""
-        part = block_moments(trial_returns, self._n_splits)
-        if self._parts and part.n_periods != self._parts[0].n_periods:
-            raise InvalidValueError(
-                f"every trial must span the same periods: got {part.n_periods} returns, "
-                f"earlier trials had {self._parts[0].n_periods}"
-            )
-        self._parts.append(part)
-        self._trials += part.n_trials
-        if len(self._parts) >= 1024:  # keep the list short
-            self._parts = [BlockMoments.stack(self._parts)]
-
-    def moments(self) -> BlockMoments:
-        """The moments of every trial added, in the order they were added."""
-        return BlockMoments.stack(self._parts)
-
-
-# ------------------------------------------------------------------ CSCV kernels
-#
-# A combination puts half of the S blocks in sample: mask ``a`` over the first S/2 blocks and
-# mask ``b`` over the second, popcount(a) + popcount(b) = S/2; out of sample is the complement.
-# Per trial, the moments of every subset of either half (2 x 2^(S/2) sums) serve all C(S, S/2)
-# combinations with one addition each. Combinations are visited by ``a``, then by ``b`` among
-# the masks of the matching size, packed contiguously (``_Plan``): the inner loops read memory
-# in order and compile to SIMD. Trials are the outer loop, so memory stays O(C + 2^(S/2)).
-
-
-@_inline
-def _key(count: float, total: float, square: float, code: int) -> float:  # pragma: no cover
-    """A number that orders trials as their metric does, -inf where the metric is undefined
-    (so that it ranks below every defined one). Code 0: the Sharpe ratio squared with its
-    sign, ``s|s|(c - 1) / (c (c q - s²))`` from count ``c``, sum ``s`` and sum of squares
-    ``q`` (undefined for fewer than 2 returns, or a variance at or below ``_ZERO_VARIANCE`` of
-    the mean square); code 1: the mean. One division, no square root, no branch: the loops
-    around it compile to SIMD."""
-    if code == 1:
-        return total / count if count >= 1.0 else -np.inf
-    spread = count * square - total * total  # c² x the population variance
-    ok = (count >= 2.0) & (spread > _ZERO_VARIANCE * square * (count - 1.0))
-    return total * abs(total) * (count - 1.0) / (count * spread) if ok else -np.inf
-
-
-@_jit
-def _keep_best(
-    c: float,
-    s: float,
-    q: float,
-    hc: FloatArray,
-    hs: FloatArray,
-    hq: FloatArray,
-    code: int,
-    trial: int,
-    best: IntArray,
-    value: FloatArray,
-) -> None:  # pragma: no cover
-    """In-sample step: first-half moments ``c, s, q`` plus each second-half ``hc[j], hs[j],
-    hq[j]``; where ``trial``'s key beats ``value[j]`` (strictly: the first trial wins ties),
-    it becomes ``best[j]``."""
-    for j in range(hc.shape[0]):
-        m = _key(c + hc[j], s + hs[j], q + hq[j], code)
-        better = m > value[j]
-        value[j] = m if better else value[j]
-        best[j] = trial if better else best[j]
-
-
-@_jit
-def _count_below(
-    c: float,
-    s: float,
-    q: float,
-    hc: FloatArray,
-    hs: FloatArray,
-    hq: FloatArray,
-    code: int,
-    target: FloatArray,
-    less: FloatArray,
-    same: FloatArray,
-) -> None:  # pragma: no cover
-    """Out-of-sample step: count where this trial's key is below / equal to ``target[j]``."""
-    for j in range(hc.shape[0]):
-        m = _key(c + hc[j], s + hs[j], q + hq[j], code)
-        less[j] += 1.0 if m < target[j] else 0.0
-        same[j] += 1.0 if m == target[j] else 0.0
-
-
-@_jit
-def _subsets(
-    row: FloatArray, low: IntArray, packed: IntArray, sub: FloatArray, hi: FloatArray
-) -> None:  # pragma: no cover
-    """One trial's subset moments (``row`` is (3, S): counts, sums, squares per block):
-    ``sub[0..2, a]`` of first-half mask ``a``, ``sub[3..5, b]`` of second-half mask ``b``; and
-    ``hi[0..2, p]`` those of ``b = packed[p]``, ``hi[3..5, p]`` of its complement."""
-    half = row.shape[1] // 2
-    full = low.shape[0] - 1
-    sub[:, 0] = 0.0
-    for mask in range(1, low.shape[0]):
-        b, rest = low[mask], mask & (mask - 1)
-        for k in range(3):
-            sub[k, mask] = sub[k, rest] + row[k, b]
-            sub[3 + k, mask] = sub[3 + k, rest] + row[k, half + b]
-    for p in range(packed.shape[0]):
-        for k in range(3):
-            hi[k, p] = sub[3 + k, packed[p]]
-            hi[3 + k, p] = sub[3 + k, full ^ packed[p]]
-
-
-@_jit
-def _best_in_sample(
-    data: FloatArray,
-    low: IntArray,
-    packed: IntArray,
-    start: IntArray,
-    group: IntArray,
-    code: int,
-    best: IntArray,
-    best_is: FloatArray,
-) -> None:  # pragma: no cover
-    """Per combination (visiting order): the trial with the best in-sample metric (the first
-    on ties) and its ranking key (``_key``). ``data`` is (trials, 3, S)."""
-    size = low.shape[0]
-    sub, hi = np.empty((6, size)), np.empty((6, size))
-    best[:] = 0
-    best_is[:] = -np.inf
-    for i in range(data.shape[0]):
-        _subsets(data[i], low, packed, sub, hi)
-        k = 0
-        for a in range(size):
-            p0, p1 = start[group[a]], start[group[a] + 1]
-            n = p1 - p0
-            _keep_best(
-                sub[0, a], sub[1, a], sub[2, a], hi[0, p0:p1], hi[1, p0:p1], hi[2, p0:p1],
-                code, i, best[k : k + n], best_is[k : k + n],
-            )  # fmt: skip
-            k += n
-
-
-@_jit
-def _oos_rank(
-    data: FloatArray,
-    low: IntArray,
-    packed: IntArray,
-    start: IntArray,
-    group: IntArray,
-    combo_a: IntArray,
-    combo_p: IntArray,
-    code: int,
-    best: IntArray,
-    best_oos: FloatArray,
-    rank: FloatArray,
-) -> None:  # pragma: no cover
-    """Per combination: the in-sample best's out-of-sample ranking key, and its out-of-sample
-    rank among all trials (1 = worst; ties share the average rank)."""
-    size = low.shape[0]
-    full = size - 1
-    sub, hi = np.empty((6, size)), np.empty((6, size))
-    previous = -1
-    for k in np.argsort(best):
-        if best[k] != previous:
-            previous = best[k]
-            _subsets(data[previous], low, packed, sub, hi)
-        a, p = full ^ combo_a[k], combo_p[k]
-        best_oos[k] = _key(sub[0, a] + hi[3, p], sub[1, a] + hi[4, p], sub[2, a] + hi[5, p], code)
-    less, same = np.zeros(best.shape[0]), np.zeros(best.shape[0])
-    for i in range(data.shape[0]):
-        _subsets(data[i], low, packed, sub, hi)
-        k = 0
-        for a in range(size):
-            p0, p1 = start[group[a]], start[group[a] + 1]
-            n, out = p1 - p0, full ^ a
-            _count_below(
-                sub[0, out], sub[1, out], sub[2, out], hi[3, p0:p1], hi[4, p0:p1], hi[5, p0:p1],
-                code, best_oos[k : k + n], less[k : k + n], same[k : k + n],
-            )  # fmt: skip
-            k += n
-    rank[:] = less + (same + 1.0) / 2.0
-
-
-class _Plan(NamedTuple):
-    """How the kernels visit the combinations of S blocks (h = S/2; notes above)."""
-
-    low: IntArray  # (2^h,) each mask's lowest set bit
-    packed: IntArray  # (2^h,) second-half masks by popcount, then by value
-    start: IntArray  # (h + 2,) where each popcount's group starts in ``packed``
-    group: IntArray  # (2^h,) the popcount of the second-half masks that go with mask ``a``
-    combo_a: IntArray  # (C,) per combination, in visiting order: its first-half mask
-    combo_p: IntArray  # (C,) and the position of its second-half mask in ``packed``
-    lexical: IntArray  # (C,) the visiting position of each combination in lexicographic order
-
-    @classmethod
-    def of(cls, n_splits: int) -> _Plan:
-        """The plan; lexicographic order is ``itertools.combinations(range(S), S // 2)``."""
-        half = n_splits // 2
-        masks = np.arange(1 << half, dtype=np.int64)
-        pop = np.array([m.bit_count() for m in range(1 << half)], dtype=np.int64)
-        low = np.zeros(1 << half, dtype=np.int64)
-        low[1:] = np.log2(masks[1:] & -masks[1:]).astype(np.int64)
-        packed = np.lexsort((masks, pop)).astype(np.int64)
-        start = np.searchsorted(pop[packed], np.arange(half + 2)).astype(np.int64)
-        group = half - pop
-        combo_a = np.repeat(masks, start[group + 1] - start[group])
-        combo_p = np.concatenate([np.arange(start[g], start[g + 1]) for g in group])
-        visit = {
-            (int(a), int(packed[p])): k
-            for k, (a, p) in enumerate(zip(combo_a, combo_p, strict=True))
-        }
-        lexical = np.empty(combo_a.shape[0], dtype=np.int64)
-        for j, chosen in enumerate(itertools.combinations(range(n_splits), half)):
-            a = sum(1 << b for b in chosen if b < half)
-            lexical[j] = visit[a, sum(1 << (b - half) for b in chosen if b >= half)]
-        return cls(low, packed, start, group, combo_a, combo_p.astype(np.int64), lexical)
-
-
-# ------------------------------------------------------------------ PBO
-
-
-@dataclass(frozen=True)
-class Degradation:
-    """Least-squares line of the selected trial's out-of-sample metric on its in-sample metric
-    across combinations, ``oos = intercept + slope · is``: the paper's performance degradation
-    (a negative slope: the better a trial looked in sample, the worse it did after)."""
-
-    slope: float
-    intercept: float
-
-    @classmethod
-    def fit(cls, x: FloatArray, y: FloatArray) -> Degradation:
-        """The line through the finite pairs; NaN with fewer than 2 or no spread in ``x``."""
-        keep = np.isfinite(x) & np.isfinite(y)
-        x, y = x[keep], y[keep]
-        dx = x - x.mean() if x.shape[0] >= 2 else x
-        sxx = float(dx @ dx)
-        if x.shape[0] < 2 or sxx <= 0.0:
-            return cls(math.nan, math.nan)
-        slope = float(dx @ (y - y.mean())) / sxx
-        return cls(slope, float(y.mean()) - slope * float(x.mean()))
-
-
-@dataclass(frozen=True, eq=False)
-class PBOResult:
-    """CSCV's outcome. Per combination ``k`` (lexicographic order of the in-sample blocks,
-    ``itertools.combinations(range(n_splits), n_splits // 2)``): ``selected[k]`` the in-sample
-    best trial, ``is_performance[k]`` and ``oos_performance[k]`` its metric in and out of
-    sample (NaN where undefined), ``logits[k]`` = ln(ω / (1 - ω)) with ω its out-of-sample rank
-    / (n_trials + 1)."""
-
-    pbo: float  # share of combinations with logit <= 0: the IS best at or below the OOS median
-    logits: FloatArray
-    n_combinations: int
-    n_splits: int
-    n_trials: int
-    prob_oos_loss: float  # share of combinations where the IS best's OOS metric is below 0
-    degradation: Degradation
-    metric: str
-    selected: IntArray
-    is_performance: FloatArray
-    oos_performance: FloatArray
-
-    def summary(self) -> dict[str, float | int | str]:
-        """The headline figures, for tables and JSON."""
-        return {
-            "pbo": self.pbo,
-            "prob_oos_loss": self.prob_oos_loss,
-            "degradation_slope": self.degradation.slope,
-            "degradation_intercept": self.degradation.intercept,
-            "logit_median": float(np.median(self.logits)),
-            "n_trials": self.n_trials,
-            "n_splits": self.n_splits,
-            "n_combinations": self.n_combinations,
-            "metric": self.metric,
-        }
-
-
-def _metric(moments: FloatArray, metric: str) -> FloatArray:
-    """The metric of (k, 3) rows of count, sum, sum of squares; NaN where undefined (as in
-    ``_key``)."""
-    c, s, q = moments[:, 0], moments[:, 1], moments[:, 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = s / c
-        if metric == "mean":
-            return np.where(c >= 1, mean, np.nan)
-        spread = c * q - s * s
-        ok = (c >= 2) & (spread > _ZERO_VARIANCE * q * (c - 1))
-        return np.where(ok, mean / np.sqrt(spread / (c * (c - 1))), np.nan)
-
-
-def pbo_from_moments(moments: BlockMoments, metric: Metric = "sharpe") -> PBOResult:
-    """Probability of backtest overfitting by CSCV from block moments (``block_moments``,
-    ``BlockMomentsAccumulator``): for each way of putting half the blocks in sample, take the
-    trial with the best in-sample ``metric`` ("sharpe", per period with ddof=1, or "mean") and
-    rank it among all trials out of sample. A trial whose metric is undefined in a half (fewer
-    than 2 returns there, no variance) ranks below every other there."""
-    if metric not in _METRICS:
-        raise InvalidValueError(f"metric must be one of {sorted(_METRICS)}, got {metric!r}")
-    if not isinstance(moments, BlockMoments):
-        raise InvalidValueError(f"moments must be BlockMoments, got {type(moments).__name__}")
-    if moments.n_trials < 2:
-        raise InvalidValueError(f"PBO needs at least 2 trials, got {moments.n_trials}")
-    plan = _Plan.of(moments.n_splits)
-    n_comb = plan.combo_a.shape[0]
-    data = np.ascontiguousarray(np.stack([moments.counts, moments.sums, moments.squares], 1))
-    best = np.zeros(n_comb, dtype=np.int64)
-    best_is, best_oos, rank = np.empty(n_comb), np.empty(n_comb), np.empty(n_comb)
-    _best_in_sample(data, *plan[:4], _METRICS[metric], best, best_is)
-    _oos_rank(data, *plan[:6], _METRICS[metric], best, best_oos, rank)
-    selected = best[plan.lexical]
-    omega = rank[plan.lexical] / (moments.n_trials + 1)
-    logits = np.log(omega / (1.0 - omega))
-    inside = np.zeros((n_comb, moments.n_splits), dtype=bool)
-    for k, chosen in enumerate(
-        itertools.combinations(range(moments.n_splits), moments.n_splits // 2)
-    ):
-        inside[k, chosen] = True
-    is_perf = _metric(np.einsum("kms,ks->km", data[selected], inside), metric)
-    oos_perf = _metric(np.einsum("kms,ks->km", data[selected], ~inside), metric)
-    return PBOResult(
-        pbo=float(np.mean(logits <= 0.0)),
-        logits=logits,
-        n_combinations=int(n_comb),
-        n_splits=moments.n_splits,
-        n_trials=moments.n_trials,
-        prob_oos_loss=float(np.mean(oos_perf < 0.0)),
-        degradation=Degradation.fit(is_perf, oos_perf),
-        metric=metric,
-        selected=selected,
-        is_performance=is_perf,
-        oos_performance=oos_perf,
-    )
-
-
-def pbo(returns_matrix: object, n_splits: int = 16, metric: Metric = "sharpe") -> PBOResult:
-    """Probability of backtest overfitting of the trials in ``returns_matrix`` (periods x
-    trials, array or DataFrame, float32 or float64; NaN = no return that period) by CSCV over
-    ``n_splits`` blocks: ``pbo_from_moments(block_moments(returns_matrix, n_splits), metric)``."""
-    return pbo_from_moments(block_moments(returns_matrix, n_splits), metric)
-
-
 # ------------------------------------------------------------------ report
 
 
@@ -884,7 +361,10 @@ def _pbo_lines(result: PBOResult) -> list[str]:
     if result.pbo >= 0.5:
         head = f"PBO {result.pbo:.2f} >= 0.5: {median} {share}: the selection is overfit"
     else:
-        head = f"PBO {result.pbo:.2f} < 0.5: {median} only {share}"
+        head = (
+            f"PBO {result.pbo:.2f} < 0.5: {median} {share} (0: it always beats the median out "
+            "of sample; 0.5: no better than a random pick)"
+        )
     tail = (
         f"the in-sample best lost out of sample in {result.prob_oos_loss:.0%} of splits; "
         f"out-of-sample {result.metric} = {result.degradation.intercept:.4f} "
@@ -899,6 +379,11 @@ def _verdict(r: OverfittingReport, defined: FloatArray) -> tuple[str, ...]:
         lines.append("note: every trial has the same Sharpe ratio: the trials were one, DSR = PSR")
     if r.pbo is not None:
         lines += _pbo_lines(r.pbo)
+        if r.pbo.n_trials != r.n_trials:
+            lines.append(
+                f"note: PBO ranks {r.pbo.n_trials:,} trials, DSR counts {r.n_trials:,}: "
+                "were they the same search?"
+            )
     if defined.size and r.sharpe > float(defined.max()) + 1e-9 * (1 + abs(float(defined.max()))):
         lines.append(
             f"note: the selected Sharpe {r.sharpe:.4f} is above every trial's "
@@ -948,9 +433,4 @@ def overfitting_report(
         pbo=None if moments is None else pbo_from_moments(moments),
         verdict=(),
     )
-    return _replace_verdict(report, _verdict(report, defined))
-
-
-def _replace_verdict(report: OverfittingReport, verdict: tuple[str, ...]) -> OverfittingReport:
-    object.__setattr__(report, "verdict", verdict)
-    return report
+    return replace(report, verdict=_verdict(report, defined))

@@ -29,25 +29,23 @@ The shock bar is ``shock_at`` (a date: the first bar at or after it), by default
 of the traded span. Shocked data runs as frames (``{symbol: frame}``), which trade as USD
 equities stamped at the bar open; data that is not (FX, crypto) gets ``"n/a"`` price and volume
 shocks rather than runs on the wrong instrument.
+
+Building and running the shocked scenarios lives in ``_stress_runs``; this module runs the test
+and renders its table.
 """
 
 from __future__ import annotations
 
-import copy
-import inspect
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from alphaforge.analytics.periodic import infer_periods_per_year
-from alphaforge.core.suggest import did_you_mean
-from alphaforge.data.catalog_args import time_bound
-from alphaforge.domain.errors import AlphaforgeError, InvalidValueError
+from alphaforge.domain.errors import InvalidValueError
 from alphaforge.research.backends import Backend, SerialBackend
 from alphaforge.research.stress import (
     HISTORICAL_WINDOWS,
@@ -57,25 +55,29 @@ from alphaforge.research.stress import (
     StressWindow,
     fmt_pct,
     gap_effect,
-    gap_shock,
     json_ready,
     path_stats,
     shock_label,
     table_display,
     table_markdown,
-    volatility_shock,
-    volume_shock,
     window_stats,
 )
-from alphaforge.runtime._wiring import make_strategy
+from alphaforge.runtime._stress_runs import (
+    _check_shocks,
+    _fresh,
+    _Outcome,
+    _plan,
+    _run_task,
+    _Shock,
+    _shock_bar,
+    _tasks,
+    _traded_bars,
+)
 from alphaforge.runtime.driver import backtest
-from alphaforge.runtime.inputs import _EQUITY_LIKE, DataLike, Series, load_series
+from alphaforge.runtime.inputs import DataLike
 from alphaforge.strategies import Strategy
 
 __all__ = ["SHOCKS", "TABLE_COLUMNS", "ShockSizes", "StressResult", "stress_test"]
-
-_LOADING = ("symbols", "timeframe", "calendar")
-_RUN_ARGS = frozenset(inspect.signature(backtest).parameters) - {"strategy", "data", "params"}
 
 
 @dataclass
@@ -123,236 +125,6 @@ class StressResult:
             "seconds": round(self.seconds, 3),
             "rows": rows,
         }
-
-
-# ------------------------------------------------------------------ the runs
-
-
-@dataclass(frozen=True)
-class _Task:
-    """One shocked backtest, picklable for any backend."""
-
-    scenario: str
-    strategy: str | type[Strategy] | Strategy
-    params: Mapping[str, Any] | None
-    data: Any
-    kwargs: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    scenario: str
-    equity: pd.DataFrame | None  # equity and gross by timestamp
-    benchmark: pd.Series | None
-    error: str = ""
-
-
-def _fresh(strategy: str | type[Strategy] | Strategy) -> str | type[Strategy] | Strategy:
-    """A strategy instance keeps state from a run: each run gets its own copy."""
-    return copy.deepcopy(strategy) if isinstance(strategy, Strategy) else strategy
-
-
-def _run_task(task: _Task) -> _Outcome:
-    """Run one shocked backtest; a refused run becomes the row's status, not a crash."""
-    try:
-        result = backtest(_fresh(task.strategy), task.data, params=task.params, **task.kwargs)
-    except AlphaforgeError as exc:
-        return _Outcome(task.scenario, None, None, str(exc))
-    return _Outcome(task.scenario, result.equity[["equity", "gross"]], result.benchmark)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """The data of the test, resolved once: what the baseline runs on and what gets shocked."""
-
-    data: DataLike
-    series: list[Series]
-    kwargs: dict[str, Any]  # backtest arguments of every run
-    frame_kwargs: dict[str, Any]  # the same for runs on shocked frames
-    unshockable: str  # why the data cannot run as frames ("" when it can)
-
-
-def _check_kwargs(kwargs: Mapping[str, Any]) -> None:
-    for key in kwargs:
-        if key not in _RUN_ARGS:
-            raise InvalidValueError(
-                f"stress_test passes {key!r} to backtest(), which has no such argument"
-                f"{did_you_mean(key, sorted(_RUN_ARGS))}"
-            )
-
-
-def _plan(
-    strategy: str | type[Strategy] | Strategy,
-    data: DataLike | None,
-    params: Mapping[str, Any] | None,
-    kwargs: Mapping[str, Any],
-) -> _Plan:
-    _check_kwargs(kwargs)
-    kind = type(make_strategy(_fresh(strategy), params))  # also checks the parameters
-    own = data is None and len(kind.default_data) > 1
-    resolved: DataLike = data if data is not None else (list(kind.default_data) or "spx_daily")
-    run = dict(kwargs)
-    series = load_series(resolved, config=run.get("config"),
-                         **{k: run.get(k) for k in _LOADING})  # fmt: skip
-    trades = [s.symbol for s in series if s.is_trades]
-    if trades:
-        raise InvalidValueError(f"stress tests shock bars; {', '.join(trades)} comes as trade data")
-    if own and run.get("start") is None:  # as backtest(): from when all its data sets exist
-        run["start"] = max(s.frame.index[0] for s in series)
-    frame_kwargs = {k: v for k, v in run.items() if k not in _LOADING}
-    calendars = {s.calendar for s in series}
-    timeframes = {s.timeframe for s in series}
-    frame_kwargs["calendar"] = calendars.pop() if len(calendars) == 1 else None
-    frame_kwargs["timeframe"] = timeframes.pop() if len(timeframes) == 1 else None
-    return _Plan(resolved, series, run, frame_kwargs, _unshockable(series))
-
-
-def _unshockable(series: Sequence[Series]) -> str:
-    """Why the series would not run as themselves once passed as frames (USD equity bars)."""
-    for s in series:
-        if s.asset_class not in _EQUITY_LIKE or s.currency.upper() != "USD":
-            return (
-                f"n/a ({s.symbol} is {s.asset_class} in {s.currency}; frames run as USD equities)"
-            )
-        if s.stamp != "bar_open":
-            return f"n/a ({s.symbol} is stamped {s.stamp}; frames are stamped at the bar open)"
-    if len({s.calendar for s in series}) > 1:
-        return "n/a (the data is on several calendars)"
-    return ""
-
-
-def _frames(
-    series: Sequence[Series], shock: Callable[[pd.DataFrame], pd.DataFrame | None]
-) -> tuple[dict[str, list[pd.DataFrame]], int]:
-    """``{symbol: [frames]}`` with ``shock`` applied where it returns a frame; how many it hit."""
-    out: dict[str, list[pd.DataFrame]] = {}
-    hit = 0
-    for s in series:
-        shocked = shock(s.frame)
-        hit += shocked is not None
-        out.setdefault(s.symbol, []).append(s.frame if shocked is None else shocked)
-    return out, hit
-
-
-def _traded_bars(series: Sequence[Series], kwargs: Mapping[str, Any]) -> pd.DatetimeIndex:
-    labels = pd.DatetimeIndex(sorted(set().union(*(s.frame.index for s in series))))
-    lo = time_bound(kwargs.get("start"), "start")
-    hi = time_bound(kwargs.get("end"), "end", end=True)
-    keep = np.ones(len(labels), dtype=bool)
-    if lo is not None:
-        keep &= labels >= lo
-    if hi is not None:
-        keep &= labels <= hi
-    traded = labels[keep]
-    if len(traded) < 3:
-        raise InvalidValueError(f"the run holds {len(traded)} bars; a stress test needs 3 or more")
-    return traded
-
-
-def _shock_bar(traded: pd.DatetimeIndex, shock_at: str | pd.Timestamp | None) -> int:
-    """Position in ``traded`` of the shock bar: the first at or after ``shock_at``, else the
-    middle bar of the run."""
-    if shock_at is None:
-        return len(traded) // 2
-    at = time_bound(shock_at, "shock_at") or traded[0]
-    pos = int(traded.searchsorted(at, side="left"))
-    if pos == 0 or pos >= len(traded):
-        raise InvalidValueError(
-            f"shock_at {shock_at} must fall after the run's first bar ({traded[0].date()}) and "
-            f"at most at its last ({traded[-1].date()})"
-        )
-    return pos
-
-
-@dataclass(frozen=True)
-class _Shock:
-    """What the tasks of one test share."""
-
-    strategy: str | type[Strategy] | Strategy
-    params: Mapping[str, Any] | None
-    plan: _Plan
-    at: pd.Timestamp
-    window_end: pd.Timestamp
-    sizes: ShockSizes
-    base_settings: Mapping[str, Any]
-
-    def task(self, scenario: str, frames: Mapping[str, Any] | None, **changes: Any) -> _Task:
-        """A run on shocked ``frames`` (None: on the data as given), with settings changed."""
-        kwargs = {**(self.plan.kwargs if frames is None else self.plan.frame_kwargs), **changes}
-        data = self.plan.data if frames is None else frames
-        return _Task(scenario, self.strategy, self.params, data, kwargs)
-
-
-def _gap_task(s: _Shock) -> _Task | str:
-    def shock(frame: pd.DataFrame) -> pd.DataFrame | None:
-        inside = frame.index[0] < s.at <= frame.index[-1]
-        return gap_shock(frame, s.at, s.sizes.gap) if inside else None
-
-    frames, hit = _frames(s.plan.series, shock)
-    return s.task("gap", frames) if hit else "n/a (no symbol has bars on both sides of the gap)"
-
-
-def _volatility_task(s: _Shock) -> _Task | str:
-    def shock(frame: pd.DataFrame) -> pd.DataFrame | None:
-        inside = frame.index[(frame.index >= s.at) & (frame.index <= s.window_end)]
-        if len(inside) < 2 or frame.index[0] >= s.at:
-            return None
-        return volatility_shock(frame, s.sizes.volatility, s.at, s.window_end)
-
-    frames, hit = _frames(s.plan.series, shock)
-    return s.task("volatility", frames) if hit else "n/a (the window holds too few bars)"
-
-
-def _spreads_task(s: _Shock) -> _Task | str:
-    spread = float(s.base_settings["spread_bps"]) * s.sizes.spreads
-    slippage = float(s.base_settings["slippage_bps"]) * s.sizes.spreads
-    return s.task("spreads", None, spread_bps=spread, slippage_bps=slippage)
-
-
-def _volume_tasks(s: _Shock) -> list[_Task] | str:
-    cap = s.base_settings.get("max_participation") or s.sizes.participation
-
-    def shock(frame: pd.DataFrame) -> pd.DataFrame | None:
-        return volume_shock(frame, s.sizes.volume) if "volume" in frame.columns else None
-
-    frames, _ = _frames(s.plan.series, shock)
-    tasks = [s.task("volume", frames, max_participation=cap)]
-    if not s.base_settings.get("max_participation"):  # compared with the same cap, full volume
-        tasks.append(s.task("volume reference", None, max_participation=cap))
-    return tasks
-
-
-def _tasks(s: _Shock, shocks: Sequence[str]) -> tuple[list[_Task], dict[str, str]]:
-    """The backtests to run, and the status of scenarios that cannot run."""
-    builders: dict[str, Callable[[_Shock], Any]] = {
-        "gap": _gap_task, "volatility": _volatility_task, "spreads": _spreads_task,
-        "volume": _volume_tasks,
-    }  # fmt: skip
-    tasks: list[_Task] = []
-    skipped: dict[str, str] = {}
-    for name in shocks:
-        if name == "volume" and not any("volume" in x.frame.columns for x in s.plan.series):
-            skipped[name] = "n/a (no volume)"
-            continue
-        if name != "spreads" and s.plan.unshockable:
-            skipped[name] = s.plan.unshockable
-            continue
-        built = builders[name](s)
-        if isinstance(built, str):
-            skipped[name] = built
-        else:
-            tasks += built if isinstance(built, list) else [built]
-    return tasks, skipped
-
-
-def _check_shocks(shocks: Sequence[str]) -> list[str]:
-    chosen = [shocks] if isinstance(shocks, str) else list(shocks)
-    for name in chosen:
-        if name not in SHOCKS:
-            raise InvalidValueError(
-                f"unknown shock {name!r} (known: {', '.join(SHOCKS)}){did_you_mean(name, SHOCKS)}"
-            )
-    return list(dict.fromkeys(chosen))
 
 
 def stress_test(
