@@ -79,6 +79,18 @@ def test_the_same_sweep_on_pool_and_ray(ray_backend: RayBackend) -> None:
         assert stats == tables[0][1]
 
 
+def test_tpe_picks_the_same_sets_on_every_backend(ray_backend: RayBackend) -> None:
+    objective = StrategyObjective("sma_cross", data="spx_daily", end="2006-12-29")
+    space = {"fast": IntRange(5, 60, 5), "slow": IntRange(70, 250, 10)}
+    picked = []
+    for backend in (SerialBackend(), ProcessBackend(2), ray_backend):
+        result = optimize(objective, space, method="tpe", n_trials=24, seed=2**40 + 3,
+                          backend=backend, statistics=False)  # fmt: skip
+        picked.append(result.table[["fast", "slow", "sharpe_ratio"]].reset_index(drop=True))
+    for table in picked[1:]:
+        pd.testing.assert_frame_equal(table, picked[0])
+
+
 def test_backend_names_and_options() -> None:
     assert isinstance(get_backend("serial"), SerialBackend)
     assert get_backend("process", workers=3).workers == 3

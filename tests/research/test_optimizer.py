@@ -227,3 +227,12 @@ def test_unknown_strategy_and_bad_mode_fail_early() -> None:
         StrategyObjective("sma_cross", mode="fast")  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="does not model"):
         _ = StrategyObjective("donchian_breakout", data="spx_daily", mode="vector").engine
+
+
+def test_a_single_set_has_no_pbo(objective: StrategyObjective) -> None:
+    result = optimize(objective, {"fast": Choice((10,)), "slow": Choice((50,))},
+                      backend=SerialBackend())  # fmt: skip
+    assert result.n_trials == 1
+    assert result.overfitting is not None
+    assert result.overfitting.pbo is None  # CSCV needs two trials to rank
+    assert math.isnan(result.overfitting.dsr)

@@ -14,6 +14,7 @@ from alphaforge.cli.data import app as data_app
 from alphaforge.cli.montecarlo import montecarlo_command
 from alphaforge.cli.optimize import optimize_command
 from alphaforge.cli.stress import stress_command
+from alphaforge.cli.walkforward import walkforward_command
 from alphaforge.core.logging import configure_logging
 from alphaforge.domain.errors import InvalidValueError
 
@@ -33,6 +34,7 @@ app.command("backtest")(backtest_command)
 app.command("compare")(compare_command)
 app.command("optimize")(optimize_command)
 app.command("stress")(stress_command)
+app.command("walkforward")(walkforward_command)
 app.command("montecarlo")(montecarlo_command)
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(check_app, name="check")

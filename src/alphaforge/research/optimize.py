@@ -10,7 +10,7 @@ one parameter set on the vector engine when the strategy has a vector twin, else
 engine; the backend (``alphaforge.research.backends``) runs many at once, on a process pool by
 default or on Ray. Results stream to ``out`` as they finish; running again with the same
 ``out`` resumes the study (grid and random skip the sets already run; Optuna's samplers reload
-their history from ``out/study.db``).
+their history from ``out/study.journal``).
 
 Every optimization counts its trials and reports, for the selected set, the probabilistic and
 deflated Sharpe ratios, the minimum track record length and the probability of backtest
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "OptimizationResult", "optimize"]
 
 METHODS = ("grid", "random", "tpe", "nsga")
+#: Optuna trials asked at once: fixed, not tied to the worker count, so a seed gives the same
+#: study on every backend (a sampler's choices depend on how many results it has seen).
+DEFAULT_BATCH = 8
 Progress = Callable[[int, int], None]
 
 
@@ -194,9 +197,9 @@ def optimize(
     ``metric``: a metric name (``sharpe_ratio``), several (``nsga``), or a function of the
     metrics dict (maximized). ``direction`` defaults to maximize (minimize for volatility-like
     metrics). ``out``: directory the study streams to and resumes from (``resume=False``
-    starts over there). ``batch_size``: Optuna trials asked at once (default: two per worker;
-    1 gives the sampler the most information). ``statistics``: compute the overfitting
-    statistics (reruns the best set once for its returns).
+    starts over there). ``batch_size``: Optuna trials asked at once (default
+    ``DEFAULT_BATCH`` whatever the backend; 1 gives the sampler the most information).
+    ``statistics``: compute the overfitting statistics (reruns the best set for its returns).
     """
     if method not in METHODS:
         raise InvalidValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -308,6 +311,7 @@ def _sampler(method: str, seed: int, rules: tuple[Constraint, ...]) -> optuna.sa
         return list(trial.user_attrs.get("violations", [0.0] * len(rules)))
 
     cf = constraints_of if rules else None
+    seed %= 2**32  # Optuna's samplers take 32-bit seeds; task_seeds gives 64-bit ones
     if method == "tpe":
         return optuna.samplers.TPESampler(seed=seed, constraints_func=cf)
     return optuna.samplers.NSGAIISampler(seed=seed, constraints_func=cf)
@@ -331,13 +335,13 @@ def _run_optuna(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         study_name=f"alphaforge-{files.signature}",
-        storage=files.storage_url,
+        storage=files.storage(),
         sampler=_sampler(method, seed, rules),
         directions=[str(d) for d in score.directions],  # type: ignore[misc]
         load_if_exists=True,
     )
     finished = len(files.rows)
-    batch = batch_size or max(1, 2 * backend.workers if backend.workers > 1 else 1)
+    batch = batch_size or DEFAULT_BATCH
     while finished < n_trials:
         asked = [study.ask() for _ in range(min(batch, n_trials - finished))]
         sets = [{name: dim.suggest(t, name) for name, dim in space.items()} for t in asked]
@@ -434,6 +438,6 @@ def _overfitting(returns: pd.Series, moments: np.ndarray) -> OverfittingReport:
         mean = total.sum(axis=1) / n
         var = (squares.sum(axis=1) - n * mean * mean) / (n - 1)
         sharpes = mean / np.sqrt(var)
-    blocks = BlockMoments(count, total, squares, len(returns))
+    blocks = BlockMoments(count, total, squares, len(returns)) if len(moments) >= 2 else None
     ppy = float(infer_periods_per_year(returns.index)) if len(returns) > 2 else 252.0
     return overfitting_report(returns.to_numpy(), sharpes, moments=blocks, periods_per_year=ppy)
