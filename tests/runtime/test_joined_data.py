@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import ClassVar
 
 import pytest
@@ -103,3 +105,13 @@ def test_a_strategys_own_data_start_when_all_of_them_exist() -> None:
     assert result.equity.index[0].date().isoformat() == "2014-02-03"
     earlier = backtest("covered_call", start="2013-01-02")
     assert earlier.equity.index[0].year == 2013  # an explicit start still wins
+
+
+def test_loaded_series_can_be_given_back_sliced() -> None:
+    """A sliced copy of a loaded series runs as the series it came from (FX stays FX)."""
+    (eurusd,) = load_series("eurusd_1h")
+    part = dataclasses.replace(eurusd, frame=eurusd.frame.iloc[:2000])
+    sliced = backtest("sma_cross", part)
+    whole = backtest("sma_cross", "eurusd_1h", end=eurusd.frame.index[2000])
+    assert sliced.metrics.final_equity == whole.metrics.final_equity
+    assert sliced.provenance["data"][0]["rows"] == 2000

@@ -31,15 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DataLike", "Series", "common_currency", "instrument_for", "load_series"]
 
-DataLike = (
-    str
-    | Path
-    | pd.DataFrame
-    | Mapping[str, pd.DataFrame | Sequence[pd.DataFrame]]
-    | Sequence[str | Path]
-)
-"""A bundled name, a file, a frame, ``{symbol: frame}`` (or ``{symbol: [frames]}``: bars of
-several timeframes and/or trades of one symbol), or a list of names and files joined."""
 _EQUITY_LIKE = {"equity", "index", "etf", "volatility", "commodity"}
 
 
@@ -63,6 +54,21 @@ class Series:
         return self.timeframe == "tick"
 
 
+DataLike = (
+    str
+    | Path
+    | pd.DataFrame
+    | Mapping[str, pd.DataFrame | Sequence[pd.DataFrame]]
+    | Sequence[str | Path]
+    | Series
+    | Sequence[Series]
+)
+"""A bundled name, a file, a frame, ``{symbol: frame}`` (or ``{symbol: [frames]}``: bars of
+several timeframes and/or trades of one symbol), a list of names and files joined, or already
+loaded ``Series`` (a shocked or sliced copy keeps its asset class, currency, calendar and
+stamp)."""
+
+
 def common_currency(series: Sequence[Series]) -> str | None:
     """The quote currency all series share (the account is kept in it), if they share one."""
     found = {s.currency.upper() for s in series}
@@ -83,17 +89,11 @@ def load_series(
     ``symbols`` then picks among all of their symbols. A symbol may come twice only in different
     timeframes (its 1-minute bars and its trades, say); the same bars twice are an error.
     """
+    given = _in_memory(data, symbols, timeframe, calendar)
+    if given is not None:
+        return given
     if isinstance(data, list | tuple):
         return _joined(data, symbols, timeframe, calendar, config)
-    if isinstance(data, pd.DataFrame):
-        name = (symbols or ["ASSET"])[0]
-        return [_frame_series(name.upper(), data, timeframe, calendar, "frame")]
-    if isinstance(data, Mapping):
-        return [
-            _frame_series(str(k).upper(), frame, timeframe, calendar, f"frame:{k}")
-            for k, v in data.items()
-            for frame in ([v] if isinstance(v, pd.DataFrame) else v)
-        ]
     text = str(data)
     names = [i.name for i in list_datasets()]
     if text in names or text.startswith(("bundled:", "modelled:")):
@@ -215,6 +215,37 @@ def _catalog_series(catalog: Catalog, symbol: str, timeframe: str | None) -> Ser
     return Series(entry.symbol, entry.timeframe, frame, entry.calendar, entry.stamp,
                   entry.asset_class or "equity", entry.currency or "USD",
                   f"catalog:{entry.symbol} {entry.timeframe}", extra)  # fmt: skip
+
+
+def _in_memory(
+    data: object, symbols: Sequence[str] | None, timeframe: str | None, calendar: str | None
+) -> list[Series] | None:
+    """Series from a frame, ``{symbol: frame}`` or already loaded series (checked again);
+    None for names and files."""
+    if isinstance(data, pd.DataFrame):
+        name = (symbols or ["ASSET"])[0]
+        return [_frame_series(name.upper(), data, timeframe, calendar, "frame")]
+    if isinstance(data, Mapping):
+        return [
+            _frame_series(str(k).upper(), frame, timeframe, calendar, f"frame:{k}")
+            for k, v in data.items()
+            for frame in ([v] if isinstance(v, pd.DataFrame) else v)
+        ]
+    items = [data] if isinstance(data, Series) else data
+    if isinstance(items, list | tuple) and items and all(isinstance(d, Series) for d in items):
+        return [_checked(d) for d in items if not symbols or d.symbol in symbols]
+    return None
+
+
+def _checked(s: Series) -> Series:
+    """A loaded series given back (sliced or shocked, say): its frame is validated again."""
+    kind = "trades" if s.is_trades else ("ohlcv" if "open" in s.frame.columns else "close")
+    if kind == "trades":
+        validate_frame(s.frame, source=s.source, kind="trades")
+    else:
+        validate_frame(s.frame, source=s.source, kind=kind, calendar=s.calendar,
+                       frequency=s.timeframe)  # fmt: skip
+    return s
 
 
 def _frame_series(
