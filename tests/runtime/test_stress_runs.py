@@ -109,11 +109,15 @@ def test_volume_shock_binds_under_the_default_cap() -> None:
     assert "the run's max_participation" in _rows(own.table).loc["volume /10", "note"]
 
 
-def test_data_that_cannot_run_as_frames_gets_na_price_shocks() -> None:
-    result = stress_test("sma_cross", "eurusd_1h")
+def test_fx_data_is_shocked_as_fx() -> None:
+    """Shocked copies keep the series' asset class: EUR/USD stays FX (5-digit ticks, 24/5)."""
+    result = stress_test("sma_cross", "eurusd_1h", shocks=("gap", "spreads"))
     table = _rows(result.table)
-    assert table.loc["gap -10%", "status"].startswith("n/a (EURUSD is fx")
-    assert table.loc["spreads x5", "status"] == "ok"  # a change of settings runs on anything
+    assert table.loc["gap -10%", "status"] == "ok"
+    assert table.loc["spreads x5", "status"] == "ok"
+    assert table.loc["gap -10%", "vs_baseline"] != 0.0  # the shocked FX run differs
+    base = backtest("sma_cross", "eurusd_1h")
+    assert table.loc["baseline", "return"] == pytest.approx(base.metrics.total_return, rel=1e-12)
 
 
 def test_process_backend_and_a_strategy_instance_give_the_same_table() -> None:

@@ -9,6 +9,7 @@ becoming the row's status rather than a crash.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from alphaforge.research.stress import (
 )
 from alphaforge.runtime._wiring import make_strategy
 from alphaforge.runtime.driver import backtest
-from alphaforge.runtime.inputs import _EQUITY_LIKE, DataLike, Series, load_series
+from alphaforge.runtime.inputs import DataLike, Series, load_series
 from alphaforge.strategies import Strategy
 
 _LOADING = ("symbols", "timeframe", "calendar")
@@ -79,8 +80,7 @@ class _Plan:
     data: DataLike
     series: list[Series]
     kwargs: dict[str, Any]  # backtest arguments of every run
-    frame_kwargs: dict[str, Any]  # the same for runs on shocked frames
-    unshockable: str  # why the data cannot run as frames ("" when it can)
+    frame_kwargs: dict[str, Any]  # the same for runs on shocked series (no loading options)
 
 
 def _check_kwargs(kwargs: Mapping[str, Any]) -> None:
@@ -111,37 +111,20 @@ def _plan(
     if own and run.get("start") is None:  # as backtest(): from when all its data sets exist
         run["start"] = max(s.frame.index[0] for s in series)
     frame_kwargs = {k: v for k, v in run.items() if k not in _LOADING}
-    calendars = {s.calendar for s in series}
-    timeframes = {s.timeframe for s in series}
-    frame_kwargs["calendar"] = calendars.pop() if len(calendars) == 1 else None
-    frame_kwargs["timeframe"] = timeframes.pop() if len(timeframes) == 1 else None
-    return _Plan(resolved, series, run, frame_kwargs, _unshockable(series))
-
-
-def _unshockable(series: Sequence[Series]) -> str:
-    """Why the series would not run as themselves once passed as frames (USD equity bars)."""
-    for s in series:
-        if s.asset_class not in _EQUITY_LIKE or s.currency.upper() != "USD":
-            return (
-                f"n/a ({s.symbol} is {s.asset_class} in {s.currency}; frames run as USD equities)"
-            )
-        if s.stamp != "bar_open":
-            return f"n/a ({s.symbol} is stamped {s.stamp}; frames are stamped at the bar open)"
-    if len({s.calendar for s in series}) > 1:
-        return "n/a (the data is on several calendars)"
-    return ""
+    return _Plan(resolved, series, run, frame_kwargs)
 
 
 def _frames(
     series: Sequence[Series], shock: Callable[[pd.DataFrame], pd.DataFrame | None]
-) -> tuple[dict[str, list[pd.DataFrame]], int]:
-    """``{symbol: [frames]}`` with ``shock`` applied where it returns a frame; how many it hit."""
-    out: dict[str, list[pd.DataFrame]] = {}
+) -> tuple[list[Series], int]:
+    """The series with ``shock`` applied to each frame where it returns one (a shocked copy keeps
+    its asset class, currency, calendar and stamp); how many it hit."""
+    out: list[Series] = []
     hit = 0
     for s in series:
         shocked = shock(s.frame)
         hit += shocked is not None
-        out.setdefault(s.symbol, []).append(s.frame if shocked is None else shocked)
+        out.append(s if shocked is None else dataclasses.replace(s, frame=shocked))
     return out, hit
 
 
@@ -187,7 +170,7 @@ class _Shock:
     sizes: ShockSizes
     base_settings: Mapping[str, Any]
 
-    def task(self, scenario: str, frames: Mapping[str, Any] | None, **changes: Any) -> _Task:
+    def task(self, scenario: str, frames: Sequence[Series] | None, **changes: Any) -> _Task:
         """A run on shocked ``frames`` (None: on the data as given), with settings changed."""
         kwargs = {**(self.plan.kwargs if frames is None else self.plan.frame_kwargs), **changes}
         data = self.plan.data if frames is None else frames
@@ -244,9 +227,6 @@ def _tasks(s: _Shock, shocks: Sequence[str]) -> tuple[list[_Task], dict[str, str
     for name in shocks:
         if name == "volume" and not any("volume" in x.frame.columns for x in s.plan.series):
             skipped[name] = "n/a (no volume)"
-            continue
-        if name != "spreads" and s.plan.unshockable:
-            skipped[name] = s.plan.unshockable
             continue
         built = builders[name](s)
         if isinstance(built, str):
