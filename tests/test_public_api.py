@@ -63,3 +63,27 @@ def test_an_event_backtest_does_not_import_numba_or_duckdb() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+_RESEARCH_ADDED = (
+    "walk_forward", "walk_forward_windows", "WalkForwardResult", "bootstrap_returns",
+    "reshuffle_trades", "MonteCarloResult", "probabilistic_sharpe_ratio", "deflated_sharpe_ratio",
+    "min_track_record_length", "pbo", "overfitting_report",
+)  # fmt: skip
+_RUNTIME_ADDED = ("check_lookahead", "check_warmup", "cost_shocks", "entry_delays",
+                  "strategy_windows")  # fmt: skip
+
+
+def test_research_and_runtime_export_their_names_lazily() -> None:
+    """``alphaforge.research`` and ``alphaforge.runtime`` list the walk-forward, Monte Carlo,
+    overfitting and bias-check entry points, yet importing the packages loads none of Numba,
+    Optuna or Ray: each name's module loads on first use, and the name is that module's object."""
+    code = (
+        "import importlib, sys; import alphaforge.research as r, alphaforge.runtime as t; "
+        "print(sorted(m for m in ('numba', 'optuna', 'ray') if m in sys.modules)); "
+        f"pairs = [(r, n) for n in {_RESEARCH_ADDED!r}] + [(t, n) for n in {_RUNTIME_ADDED!r}]; "
+        "print([n for p, n in pairs if n not in p.__all__ or getattr(p, n) is not "
+        "getattr(importlib.import_module(p._LAZY[n]), n)])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "[]"]

@@ -6,10 +6,8 @@ summary.json and walkforward.html (offline)."""
 from __future__ import annotations
 
 import json
-import math
 import shlex
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,35 +44,6 @@ if TYPE_CHECKING:
     from alphaforge.research.walkforward import WalkForwardResult
 
 __all__ = ["walkforward_command"]
-
-#: (Metrics field, label, format) of the IS / OOS comparison.
-_FIGURES = (
-    ("total_return", "Total return", "pct"),
-    ("annual_return", "Annual return (CAGR)", "pct"),
-    ("annual_volatility", "Annual volatility", "pct"),
-    ("sharpe_ratio", "Sharpe ratio", "ratio"),
-    ("sortino_ratio", "Sortino ratio", "ratio"),
-    ("max_drawdown", "Max drawdown", "pct"),
-    ("calmar_ratio", "Calmar ratio", "ratio"),
-    ("periods", "Bars", "count"),
-)
-
-
-_SPECS = {"pct": "{:.2%}", "ratio": "{:.2f}", "count": "{:,.0f}"}
-
-
-def _fmt(value: Any, kind: str = "num") -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)[:16]
-    if kind in _SPECS:
-        return _SPECS[kind].format(value)
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _day(stamp: pd.Timestamp) -> str:
-    return stamp.strftime("%Y-%m-%d")
 
 
 @handle_errors
@@ -191,6 +160,8 @@ def _command(argv: list[str]) -> str:
 
 
 def _print(result: WalkForwardResult, benchmark: pd.Series) -> None:
+    from alphaforge.analytics.walkforward_report import _fmt  # noqa: PLC0415
+
     _print_windows(result)
     _print_metrics(result, benchmark)
     wfe = result.efficiency
@@ -215,6 +186,8 @@ def _print(result: WalkForwardResult, benchmark: pd.Series) -> None:
 
 
 def _print_windows(result: WalkForwardResult) -> None:
+    from alphaforge.analytics.walkforward_report import _day, _fmt  # noqa: PLC0415
+
     metric = result.metric
     names = list(result.studies[0].space) if result.studies else []
     grid = Table(box=box.SIMPLE_HEAD, title="Windows (train -> test)")
@@ -248,6 +221,8 @@ def _metric_columns(result: WalkForwardResult, benchmark: pd.Series) -> list[tup
 
 
 def _print_metrics(result: WalkForwardResult, benchmark: pd.Series) -> None:
+    from alphaforge.analytics.walkforward_report import _FIGURES, _fmt  # noqa: PLC0415
+
     columns = _metric_columns(result, benchmark)
     grid = Table(box=box.SIMPLE_HEAD, title="In-sample vs out-of-sample")
     grid.add_column("figure")
@@ -259,6 +234,8 @@ def _print_metrics(result: WalkForwardResult, benchmark: pd.Series) -> None:
 
 
 def _print_stability(result: WalkForwardResult) -> None:
+    from alphaforge.analytics.walkforward_report import _fmt  # noqa: PLC0415
+
     frame = result.parameter_stability
     grid = Table(box=box.SIMPLE_HEAD, title="Parameter stability across windows")
     columns = [c for c in ("distinct", "changes", "mean", "std", "min", "max", "relative_step")
@@ -281,6 +258,8 @@ def _write(
     summary: dict[str, Any],
     command: str,
 ) -> None:
+    from alphaforge.analytics.walkforward_report import walkforward_html  # noqa: PLC0415
+
     out.mkdir(parents=True, exist_ok=True)
     result.windows.to_csv(out / "windows.csv", index=False)
     curve = pd.DataFrame({
@@ -292,7 +271,11 @@ def _write(
     curve.to_csv(out / "oos_equity.csv", index_label="ts")
     full = {**result.to_dict(), "settings": summary["settings"], "command": command}
     (out / "summary.json").write_text(json.dumps(full, indent=2, default=str) + "\n")
-    (out / "walkforward.html").write_text(_html(result, benchmark, summary, command))
+    page = walkforward_html(
+        result.oos_equity, benchmark, result.windows, _metric_columns(result, benchmark),
+        summary, command,
+    )  # fmt: skip
+    (out / "walkforward.html").write_text(page)
 
 
 def _window_of(result: WalkForwardResult) -> pd.Series:
@@ -302,94 +285,3 @@ def _window_of(result: WalkForwardResult) -> pd.Series:
     for w in result.spans:
         label[(index >= w.test_start) & (index <= w.test_end)] = w.number
     return label
-
-
-# ------------------------------------------------------------------ page
-
-
-def _chart(result: WalkForwardResult, benchmark: pd.Series) -> str:
-    import plotly.graph_objects as go  # noqa: PLC0415
-
-    fig = go.Figure()
-    equity = result.oos_equity
-    fig.add_trace(go.Scatter(x=equity.index, y=equity.to_numpy(), name="walk-forward OOS"))
-    fig.add_trace(go.Scatter(x=benchmark.index, y=benchmark.to_numpy(), name="buy & hold",
-                             line={"dash": "dot"}))  # fmt: skip
-    for w in result.spans:
-        fill = "#1f5fbf" if w.number % 2 else "#f08c00"
-        fig.add_vrect(x0=w.test_start, x1=w.test_end, fillcolor=fill, opacity=0.06, line_width=0)
-    fig.update_layout(
-        height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_type="log",
-        yaxis_title="growth of 1 (log)", legend={"orientation": "h"},
-        title={"text": "Stitched out-of-sample equity vs buy & hold", "font": {"size": 13}},
-    )  # fmt: skip
-    html: str = fig.to_html(
-        full_html=False, include_plotlyjs=False, div_id="oos", config={"displaylogo": False}
-    )
-    return html
-
-
-def _cells(values: list[str]) -> list[tuple[str, str]]:
-    return [(v, "num") for v in values]
-
-
-def _metrics_table(result: WalkForwardResult, benchmark: pd.Series) -> str:
-    from alphaforge.analytics._tearsheet_html import table  # noqa: PLC0415
-
-    columns = _metric_columns(result, benchmark)
-    rows = [
-        [(label, "key"), *_cells([_fmt(getattr(m, field), kind) for _, m in columns])]
-        for field, label, kind in _FIGURES
-    ]
-    return table(("figure", *(label for label, _ in columns)), rows)
-
-
-def _windows_table(result: WalkForwardResult) -> str:
-    from alphaforge.analytics._tearsheet_html import table  # noqa: PLC0415
-
-    frame = result.windows
-    drop = {"train_bars", "test_bars"}
-    columns = [c for c in frame.columns if c not in drop]
-    rows = [[(_fmt(r[c]), "num") for c in columns] for r in frame.to_dict("records")]
-    return '<div class="scroll">' + table(columns, rows) + "</div>"
-
-
-def _html(
-    result: WalkForwardResult, benchmark: pd.Series, summary: dict[str, Any], command: str
-) -> str:
-    from alphaforge._version import __version__  # noqa: PLC0415
-    from alphaforge.analytics._tearsheet_html import esc, page, section  # noqa: PLC0415
-    from alphaforge.analytics.tearsheet import _plotly_js  # noqa: PLC0415
-
-    settings = summary["settings"]
-    verdict = list(result.overfitting.verdict) if result.overfitting is not None else []
-    wfe = result.efficiency
-    body = [
-        section("curve", "Out-of-sample equity", _chart(result, benchmark), [
-            "Each shaded span is one window's test run: it starts flat at the close of the bar "
-            "before the span, with the parameters chosen on that window's train span only. "
-            "Their returns, chained, make the curve; buy & hold holds the data throughout.",
-        ]),
-        section("metrics", "In-sample vs out-of-sample", _metrics_table(result, benchmark), [
-            f"Walk-forward efficiency (OOS / IS): annual return "
-            f"{_fmt(wfe['annual_return'], 'ratio')}, Sharpe {_fmt(wfe['sharpe_ratio'], 'ratio')} "
-            "(n/a when the in-sample figure is 0 or below).", *verdict,
-        ]),
-        section("windows", "Windows", _windows_table(result), [
-            "is_/oos_: the metric of the chosen set on the train span and on the test span; "
-            "wfe: their ratio; pbo/dsr: that window's optimization (CSCV, deflated Sharpe).",
-        ]),
-        section("reproduce", "Reproduce", f"<pre>{esc(command)}</pre>"),
-    ]  # fmt: skip
-    toc = [("curve", "OOS curve"), ("metrics", "IS vs OOS"), ("windows", "windows"),
-           ("reproduce", "reproduce")]  # fmt: skip
-    header = (
-        f"<h1>Walk-forward: {esc(settings['strategy'])}</h1>"
-        f"<div class='period'>{len(result.spans)} {esc(settings['scheme'])} windows · "
-        f"{result.total_trials:,} trials ({esc(result.method)}) · "
-        f"OOS {_day(result.spans[0].test_start)} .. {_day(result.spans[-1].test_end)}</div>"
-        f"<div class='badges'><span class='badge'>alphaforge {esc(__version__)}</span>"
-        f"<span class='badge'>out-of-sample stitched</span></div>"
-    )
-    footer = f"alphaforge {esc(__version__)} · written {datetime.now(UTC):%Y-%m-%d %H:%M UTC}"
-    return page("alphaforge walkforward", _plotly_js(), header, toc, "\n".join(body), footer)

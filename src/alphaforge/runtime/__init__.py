@@ -2,7 +2,9 @@
 
 ``backtest()`` runs a strategy over historical data with the simulated broker; paper and live
 drivers come later and reuse the same kernel. The research runs built on it (an optimizer's
-``StrategyObjective``, stress tests, bias checks, Monte Carlo reruns) load on first use.
+``StrategyObjective``, stress tests, the bias checks ``check_lookahead`` and ``check_warmup``,
+the Monte Carlo reruns ``cost_shocks`` and ``entry_delays``, ``strategy_windows`` for a
+walk-forward on a strategy's own bars) load on first use.
 """
 
 from typing import TYPE_CHECKING
@@ -14,12 +16,18 @@ from alphaforge.runtime.kernel import Kernel
 from alphaforge.runtime.result import BacktestResult
 
 if TYPE_CHECKING:
+    from alphaforge.runtime.bias import check_lookahead, check_warmup
+    from alphaforge.runtime.montecarlo import cost_shocks, entry_delays
     from alphaforge.runtime.objective import StrategyObjective
     from alphaforge.runtime.stress import StressResult, stress_test
+    from alphaforge.runtime.walkforward import strategy_windows
 
 _MODULES = {
     "alphaforge.runtime.objective": ("StrategyObjective",),
     "alphaforge.runtime.stress": ("StressResult", "stress_test"),
+    "alphaforge.runtime.bias": ("check_lookahead", "check_warmup"),
+    "alphaforge.runtime.montecarlo": ("cost_shocks", "entry_delays"),
+    "alphaforge.runtime.walkforward": ("strategy_windows",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -30,7 +38,12 @@ __all__ = [
     "StrategyObjective",
     "StressResult",
     "backtest",
+    "check_lookahead",
+    "check_warmup",
+    "cost_shocks",
+    "entry_delays",
     "load_series",
+    "strategy_windows",
     "stress_test",
 ]
 
