@@ -3,7 +3,7 @@
 Run:  .venv/bin/python benchmarks/bench_optimize.py [--json] [--workers N]
       [--backend process|ray]
 
-(a) ``alphaforge.research.optimize`` grid search of ``sma_cross`` over fast 1..100 x slow
+(a) ``alphaforge.research.optimization`` grid search of ``sma_cross`` over fast 1..100 x slow
     101..299 step 2 (10,000 valid sets) on the bundled S&P 500's 5,031 daily bars, through
     ``StrategyObjective`` (the vector engine: the event engine's fills and costs, 1 bp
     commission and 1 bp slippage by default), on a local process pool, *including* writing every
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from alphaforge.research.backends import get_backend
-from alphaforge.research.optimize import optimize
+from alphaforge.research.optimization import optimize
 from alphaforge.runtime.objective import StrategyObjective
 from alphaforge.strategies.space import IntRange
 from bench_data import machine

@@ -17,7 +17,7 @@ from alphaforge.research.backends import (
     get_backend,
     task_seeds,
 )
-from alphaforge.research.optimize import optimize
+from alphaforge.research.optimization import optimize
 from alphaforge.runtime.objective import StrategyObjective
 from alphaforge.strategies.space import IntRange
 

@@ -11,7 +11,7 @@ import pytest
 
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.research.backends import SerialBackend
-from alphaforge.research.optimize import optimize
+from alphaforge.research.optimization import optimize
 from alphaforge.research.trials import FAST_METRICS, parse_constraint
 from alphaforge.runtime import backtest
 from alphaforge.runtime.objective import StrategyObjective

@@ -37,7 +37,7 @@ from alphaforge.cli._research import (
 )
 
 if TYPE_CHECKING:
-    from alphaforge.research.optimize import OptimizationResult
+    from alphaforge.research.optimization import OptimizationResult
 
 __all__ = ["optimize_command"]
 
@@ -102,7 +102,7 @@ def optimize_command(
     """Search a strategy's parameters on one period (in-sample); print the best sets and the
     overfitting statistics; write trials.csv, summary.json and optimization.html."""
     from alphaforge.analytics.optimization_report import write_optimization_html  # noqa: PLC0415
-    from alphaforge.research.optimize import optimize  # noqa: PLC0415
+    from alphaforge.research.optimization import optimize  # noqa: PLC0415
 
     objective = make_objective(
         strategy, data, symbols, param, start, end, commission_bps, slippage_bps, mode

@@ -1,5 +1,5 @@
 """``StrategyObjective``: one strategy on fixed data, period and settings, as an optimizer's
-objective (``alphaforge.research.optimize``): parameter set in, metrics out.
+objective (``alphaforge.research.optimization``): parameter set in, metrics out.
 
 >>> objective = StrategyObjective("sma_cross", data="spx_daily", end="2012-12-31")
 >>> objective({"fast": 20, "slow": 100}).metrics["sharpe_ratio"]
