@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "alphaforge needs Python 3.11, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet $(PIN) -e '.[dev,scale]'
+	$(PIP) install --quiet $(PIN) -e '.[dev,scale,ml,dl]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install alphaforge with its dev tools (pinned)
@@ -51,7 +51,7 @@ imports: $(STAMP) ## import-linter: the layer contracts of ARCHITECTURE.md
 	$(BIN)/lint-imports
 
 $(BENCH_STAMP): $(STAMP)
-	$(PIP) install --quiet $(PIN) -e '.[dev,scale,bench]'
+	$(PIP) install --quiet $(PIN) -e '.[dev,scale,ml,dl,bench]'
 	@touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP) ## Print the performance figures quoted in the README (all of benchmarks/)
