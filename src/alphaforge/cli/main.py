@@ -13,6 +13,7 @@ from alphaforge.cli.config import app as config_app
 from alphaforge.cli.data import app as data_app
 from alphaforge.cli.montecarlo import montecarlo_command
 from alphaforge.cli.optimize import optimize_command
+from alphaforge.cli.robustness import robustness_command
 from alphaforge.cli.stress import stress_command
 from alphaforge.cli.walkforward import walkforward_command
 from alphaforge.core.logging import configure_logging
@@ -35,6 +36,7 @@ app.command("compare")(compare_command)
 app.command("optimize")(optimize_command)
 app.command("stress")(stress_command)
 app.command("walkforward")(walkforward_command)
+app.command("robustness")(robustness_command)
 app.command("montecarlo")(montecarlo_command)
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(check_app, name="check")
