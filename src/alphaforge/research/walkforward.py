@@ -237,8 +237,9 @@ def walk_forward(
     (reduced below 2**32 for Optuna), so each window's draws are its own and reproducible on
     every backend. ``out``: each window's study streams to ``out/window_XX/`` and resumes from
     there (``resume=False`` starts each over). ``progress(done, total)``: trials over all
-    windows. ``batch_size``: Optuna trials asked at once (default
-    ``optimization.DEFAULT_BATCH`` whatever the backend, so every backend draws the same sets). A window where
+    windows. ``batch_size``: Optuna trials asked at once
+    (default ``optimization.DEFAULT_BATCH`` whatever the backend: every backend draws the
+    same sets). A window where
     no set meets the constraints stays in cash over its test span.
     """
     if method not in METHODS:
