@@ -7,6 +7,8 @@ builds the same ``BacktestResult`` as the event run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from alphaforge.analytics import compute_metrics
 from alphaforge.config.settings import public_settings
 from alphaforge.data.catalog_args import time_bound
@@ -46,31 +48,40 @@ def vector_unsupported(prepared: PreparedBacktest) -> list[str]:
     return [name for name, value in unsupported.items() if value]
 
 
+def vector_options(prepared: PreparedBacktest) -> dict[str, Any]:
+    """The vector engine's cost, fill, risk and period arguments for a prepared run (what
+    ``vector_backtest`` and ``VectorEvaluator`` take besides the strategy and the data)."""
+    s = prepared.settings
+    bound = None if prepared.start is None else time_bound(prepared.start, "start")
+    return {
+        "cash": s.cash,
+        "commission_bps": s.commission_bps,
+        "slippage_bps": s.slippage_bps,
+        "fill": "close" if s.fill == "close" else "next_open",
+        "allow_short": s.allow_short,
+        "max_position_weight": s.max_position_weight,
+        "max_gross_leverage": s.max_gross_leverage,
+        "max_drawdown_halt": s.max_drawdown_halt,
+        "trading_state": s.trading_state,
+        "start_ns": None if bound is None else int(bound.value),
+        "end": prepared.end,
+    }
+
+
 def run_vector_backtest(prepared: PreparedBacktest) -> BacktestResult:
     """The same run on the vectorized engine (``docs/research.md``): identical fills, faster."""
     strategy, series, settings = prepared.strategy, prepared.series, prepared.settings
-    start, end, cfg = prepared.start, prepared.end, prepared.config
+    cfg = prepared.config
     used = vector_unsupported(prepared)
     if used:
         raise InvalidValueError(f"mode='vector' does not model {', '.join(used)}; use mode='event'")
     instruments = instruments_of(series, settings.fractional)
-    start_ns = None if start is None else int(time_bound(start, "start").value)  # type: ignore[union-attr]
     run = vector_backtest(
         strategy.strategy_name(),
         strategy.params.model_dump(),
         series,
         instruments,
-        cash=settings.cash,
-        commission_bps=settings.commission_bps,
-        slippage_bps=settings.slippage_bps,
-        fill="close" if settings.fill == "close" else "next_open",
-        allow_short=settings.allow_short,
-        max_position_weight=settings.max_position_weight,
-        max_gross_leverage=settings.max_gross_leverage,
-        max_drawdown_halt=settings.max_drawdown_halt,
-        trading_state=settings.trading_state,
-        start_ns=start_ns,
-        end=end,
+        **vector_options(prepared),
     )
     frames = run.result.to_frames()
     equity = frames.equity

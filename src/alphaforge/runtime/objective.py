@@ -26,10 +26,9 @@ import numpy as np
 import pandas as pd
 
 from alphaforge.analytics.metrics import infer_periods_per_year
-from alphaforge.data.catalog_args import time_bound
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.research.trials import Trial, moments_of, return_metrics
-from alphaforge.runtime._vector import vector_unsupported
+from alphaforge.runtime._vector import vector_options, vector_unsupported
 from alphaforge.runtime._wiring import instruments_of
 from alphaforge.runtime.driver import PreparedBacktest, prepare_backtest
 from alphaforge.strategies.registry import get_strategy
@@ -140,22 +139,11 @@ class StrategyObjective:
             from alphaforge.research.bridge import VectorEvaluator  # noqa: PLC0415
 
             run = self.prepared()
-            s = run.settings
             found = VectorEvaluator(
                 self.strategy,
                 run.series,
-                instruments_of(run.series, s.fractional),
-                cash=s.cash,
-                commission_bps=s.commission_bps,
-                slippage_bps=s.slippage_bps,
-                fill="close" if s.fill == "close" else "next_open",
-                allow_short=s.allow_short,
-                max_position_weight=s.max_position_weight,
-                max_gross_leverage=s.max_gross_leverage,
-                max_drawdown_halt=s.max_drawdown_halt,
-                trading_state=s.trading_state,
-                start_ns=_start_ns(run.start),
-                end=run.end,
+                instruments_of(run.series, run.settings.fractional),
+                **vector_options(run),
             )
             self._cache["evaluator"] = found
             self._cache["ppy"] = float(infer_periods_per_year(found.index))
@@ -214,11 +202,6 @@ class StrategyObjective:
         if isinstance(full, str):
             raise InvalidValueError(f"{self.strategy} refuses {dict(params)}: {full}")
         return self._event(full)
-
-
-def _start_ns(start: str | pd.Timestamp | None) -> int | None:
-    bound = None if start is None else time_bound(start, "start")
-    return None if bound is None else int(bound.value)
 
 
 def _returns(equity: np.ndarray) -> np.ndarray:
