@@ -71,7 +71,7 @@ _RESEARCH_ADDED = (
     "min_track_record_length", "pbo", "overfitting_report",
 )  # fmt: skip
 _RUNTIME_ADDED = ("check_lookahead", "check_warmup", "cost_shocks", "entry_delays",
-                  "strategy_windows")  # fmt: skip
+                  "strategy_windows", "RobustnessReport", "run_robustness")  # fmt: skip
 
 
 def test_research_and_runtime_export_their_names_lazily() -> None:
@@ -87,3 +87,17 @@ def test_research_and_runtime_export_their_names_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_runtime_exports_robustness_under_a_name_its_module_cannot_shadow() -> None:
+    """Importing ``alphaforge.runtime.robustness`` binds the module on the package, so the
+    package exports the function as ``run_robustness``: it stays the function once the module
+    is imported, and ``robustness`` is the module."""
+    code = (
+        "import types, alphaforge.runtime as t; f = t.run_robustness; "
+        "import alphaforge.runtime.robustness as m; "
+        "print(t.run_robustness is f is m.robustness, isinstance(t.robustness, types.ModuleType), "
+        "'robustness' in t.__all__, t.RobustnessReport is m.RobustnessReport)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "False", "True"]

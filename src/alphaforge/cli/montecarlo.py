@@ -21,6 +21,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from alphaforge.cli._common import console, err_console, handle_errors
+from alphaforge.cli._research import (
+    BackendOpt,
+    DataOpt,
+    EndOpt,
+    ParamOpt,
+    SeedOpt,
+    StartOpt,
+    StrategyArg,
+    SymbolsOpt,
+    WorkersOpt,
+)
 from alphaforge.cli.backtest import _parse_params
 from alphaforge.domain.errors import InvalidValueError
 
@@ -172,33 +183,12 @@ def _write(
 
 @handle_errors
 def montecarlo_command(
-    strategy: Annotated[
-        str, typer.Argument(help="Strategy name (see `alphaforge strategies list`).")
-    ],
-    data: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--data",
-            "-d",
-            help="Bundled dataset, catalog symbol or file; repeat to join "
-            "several (default: the strategy's own, else spx_daily).",
-            show_default=False,
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param", "-p", help="Strategy parameter KEY=VALUE, repeatable.", show_default=False
-        ),
-    ] = None,
-    symbols: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--symbols", help="Symbols of a multi-symbol set (repeatable).", show_default=False
-        ),
-    ] = None,
-    start: Annotated[str | None, typer.Option(help="First bar to trade.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last bar.")] = None,
+    strategy: StrategyArg,
+    data: DataOpt = None,
+    param: ParamOpt = None,
+    symbols: SymbolsOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     method: Annotated[
         str,
         typer.Option(
@@ -213,7 +203,7 @@ def montecarlo_command(
         ),
     ] = None,
     paths: Annotated[int, typer.Option(help="Resampled paths.", min=1)] = 10_000,
-    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same figures.")] = 0,
+    seed: SeedOpt = 0,
     ruin: Annotated[
         float | None,
         typer.Option(
@@ -231,12 +221,8 @@ def montecarlo_command(
     ] = None,
     runs: Annotated[int, typer.Option(help="Reruns per shock.", min=1)] = 50,
     max_delay: Annotated[int, typer.Option(help="Longest decision delay, bars.", min=0)] = 3,
-    backend: Annotated[
-        str, typer.Option(help="Where the reruns run: serial, process or ray.")
-    ] = "process",
-    workers: Annotated[
-        int | None, typer.Option(help="Workers (default: one per core).", min=1)
-    ] = None,
+    backend: BackendOpt = "process",
+    workers: WorkersOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -13,6 +13,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from alphaforge.cli._common import console, handle_errors
+from alphaforge.cli._research import (
+    BackendOpt,
+    CommissionOpt,
+    DataOpt,
+    EndOpt,
+    ParamOpt,
+    SlippageOpt,
+    StartOpt,
+    StrategyArg,
+    SymbolsOpt,
+    WorkersOpt,
+)
 from alphaforge.cli.backtest import _parse_params
 
 if TYPE_CHECKING:
@@ -33,35 +45,12 @@ def _settings(**values: Any) -> dict[str, Any]:
 
 @handle_errors
 def stress_command(
-    strategy: Annotated[
-        str, typer.Argument(help="Strategy name (see `alphaforge strategies list`).")
-    ],
-    data: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--data",
-            "-d",
-            help="Bundled dataset, catalog symbol or CSV/Parquet file; repeat to join several "
-            "(default: the strategy's own data sets, else spx_daily).",
-            show_default=False,
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param", "-p", help="Strategy parameter KEY=VALUE, repeatable.", show_default=False
-        ),
-    ] = None,
-    symbols: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--symbols", help="Symbols of a multi-symbol set (repeatable).", show_default=False
-        ),
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option(help="First bar to trade; earlier bars only warm up.")
-    ] = None,
-    end: Annotated[str | None, typer.Option(help="Last bar (a date alone: that day).")] = None,
+    strategy: StrategyArg,
+    data: DataOpt = None,
+    param: ParamOpt = None,
+    symbols: SymbolsOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     shock_at: Annotated[
         str | None,
         typer.Option(
@@ -88,10 +77,8 @@ def stress_command(
         ),
     ] = None,
     cash: Annotated[str | None, typer.Option(help="Starting cash (default from config).")] = None,
-    commission_bps: Annotated[
-        float | None, typer.Option(help="Commission, bp of notional.")
-    ] = None,
-    slippage_bps: Annotated[float | None, typer.Option(help="Slippage, bp of price.")] = None,
+    commission_bps: CommissionOpt = None,
+    slippage_bps: SlippageOpt = None,
     spread_bps: Annotated[
         float | None, typer.Option(help="Bid-ask spread, bp (crossed by aggressive fills).")
     ] = None,
@@ -101,12 +88,8 @@ def stress_command(
             help="Cap fills at this share of bar volume (the volume shock uses 0.10 if unset)."
         ),
     ] = None,
-    backend: Annotated[
-        str, typer.Option(help="Where the shocked runs execute: serial, process or ray.")
-    ] = "serial",
-    workers: Annotated[
-        int | None, typer.Option(help="Workers of a process or ray backend.", min=1)
-    ] = None,
+    backend: BackendOpt = "serial",
+    workers: WorkersOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -4,7 +4,13 @@
 drivers come later and reuse the same kernel. The research runs built on it (an optimizer's
 ``StrategyObjective``, stress tests, the bias checks ``check_lookahead`` and ``check_warmup``,
 the Monte Carlo reruns ``cost_shocks`` and ``entry_delays``, ``strategy_windows`` for a
-walk-forward on a strategy's own bars) load on first use.
+walk-forward on a strategy's own bars, ``run_robustness`` with its ``RobustnessReport``) load on
+first use.
+
+``run_robustness`` is ``alphaforge.runtime.robustness.robustness`` under another name: a package
+attribute called ``robustness`` would be replaced by the submodule of that name as soon as the
+submodule is imported (Python binds an imported submodule on its package), so
+``alphaforge.runtime.robustness`` always means the module, never the function.
 """
 
 from typing import TYPE_CHECKING
@@ -19,6 +25,7 @@ if TYPE_CHECKING:
     from alphaforge.runtime.bias import check_lookahead, check_warmup
     from alphaforge.runtime.montecarlo import cost_shocks, entry_delays
     from alphaforge.runtime.objective import StrategyObjective
+    from alphaforge.runtime.robustness import RobustnessReport, run_robustness
     from alphaforge.runtime.stress import StressResult, stress_test
     from alphaforge.runtime.walkforward import strategy_windows
 
@@ -27,6 +34,7 @@ _MODULES = {
     "alphaforge.runtime.stress": ("StressResult", "stress_test"),
     "alphaforge.runtime.bias": ("check_lookahead", "check_warmup"),
     "alphaforge.runtime.montecarlo": ("cost_shocks", "entry_delays"),
+    "alphaforge.runtime.robustness": ("RobustnessReport", "run_robustness"),
     "alphaforge.runtime.walkforward": ("strategy_windows",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
@@ -34,6 +42,7 @@ _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for 
 __all__ = [
     "BacktestResult",
     "Kernel",
+    "RobustnessReport",
     "Series",
     "StrategyObjective",
     "StressResult",
@@ -43,6 +52,7 @@ __all__ = [
     "cost_shocks",
     "entry_delays",
     "load_series",
+    "run_robustness",
     "strategy_windows",
     "stress_test",
 ]
