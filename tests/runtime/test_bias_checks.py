@@ -148,7 +148,7 @@ def test_cuts_by_number_and_by_date() -> None:
 
 # ---------------------------------------------------------------------------- every strategy
 
-_SLOW = {"pca_reversion"}  # ~3.5 s; its own tests check it for look-ahead too
+_SLOW = {"pca_reversion", "ml_signal"}  # 3.5-6.5 s; their own tests check them for look-ahead too
 _WINDOW: dict[str, Any] = {"start": "2017-01-01", "end": "2018-06-30"}
 _WINDOWS: dict[str, dict[str, Any]] = {
     "market_making": {},  # two days of XRP/ETH minutes: all of it

@@ -11,6 +11,7 @@ from alphaforge.cli.check import check_app
 from alphaforge.cli.compare import compare_command
 from alphaforge.cli.config import app as config_app
 from alphaforge.cli.data import app as data_app
+from alphaforge.cli.ml import ml_app
 from alphaforge.cli.montecarlo import montecarlo_command
 from alphaforge.cli.optimize import optimize_command
 from alphaforge.cli.robustness import robustness_command
@@ -40,6 +41,7 @@ app.command("robustness")(robustness_command)
 app.command("montecarlo")(montecarlo_command)
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(check_app, name="check")
+app.add_typer(ml_app, name="ml")
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")
 
