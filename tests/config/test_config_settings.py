@@ -23,8 +23,9 @@ from alphaforge.config import (
     public_settings,
     run_id,
 )
+from alphaforge.config.sections import MlConfig
 
-SECTIONS = ("data", "logging", "backtest", "risk", "store", "bus", "brokers", "api", "notify")
+SECTIONS = ("data", "logging", "backtest", "risk", "store", "bus", "brokers", "api", "notify", "ml")
 
 
 def test_defaults_are_safe_and_honest() -> None:
@@ -42,6 +43,8 @@ def test_defaults_are_safe_and_honest() -> None:
     assert config.store.url.startswith("sqlite:///")
     assert config.data.catalog_dir.name == "catalog"
     assert config.api.auth_token is None
+    assert config.ml.tracking_uri is None  # MLflow's own variable, else a per-user SQLite file
+    assert config.ml.experiment == "alphaforge"
 
 
 def test_construction_reads_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,6 +87,10 @@ def test_unknown_fields_refused_in_code() -> None:
         (ApiConfig, {"auth_token": "short"}),
         (EmailConfig, {"smtp_host": "smtp.example.com"}),  # no sender nor recipients
         (EmailConfig, {"to_addrs": ("not-an-address",)}),
+        (MlConfig, {"tracking_uri": "https://me:hunter2@mlflow.example.com"}),
+        (MlConfig, {"tracking_uri": "ftp://models.example.com"}),
+        (MlConfig, {"tracking_uri": "mlflow.db"}),  # a bare path: say sqlite:/// or file://
+        (MlConfig, {"experiment": "my experiment"}),
     ],
 )
 def test_constraints(model: type[BacktestConfig], kwargs: dict[str, object]) -> None:
@@ -95,6 +102,13 @@ def test_lenient_spellings_are_normalised() -> None:
     assert BacktestConfig(currency="usdt").currency == "USDT"
     assert RiskConfig(trading_state="halted").trading_state == "HALTED"  # type: ignore[arg-type]
     assert StoreConfig(url="postgresql+psycopg://me@db:5432/af").url.startswith("postgresql+")
+
+
+def test_ml_tracking_uris_accepted() -> None:
+    for uri in ("sqlite:///models/mlflow.db", "http://127.0.0.1:5000", "file:///tmp/mlruns",
+                "postgresql+psycopg2://me@db:5432/mlflow"):  # fmt: skip
+        assert MlConfig(tracking_uri=uri).tracking_uri == uri
+    assert MlConfig(artifact_dir=Path("~/m")).artifact_dir == Path("~/m").expanduser()
 
 
 def test_catalog_dir_expands_home() -> None:
@@ -161,6 +175,7 @@ def test_run_id_changes_with_any_public_setting() -> None:
         {"logging": {"level": "DEBUG"}},
         {"data": {"calendars": {"equity": "XLON"}}},
         {"notify": {"telegram_chat_id": "-100"}},
+        {"ml": {"experiment": "spx"}},
     ]
     ids = {AlphaforgeConfig.model_validate(change).run_id for change in changes}
     assert base.run_id not in ids

@@ -12,6 +12,7 @@ from alphaforge.cli.compare import compare_command
 from alphaforge.cli.config import app as config_app
 from alphaforge.cli.data import app as data_app
 from alphaforge.cli.ml import ml_app
+from alphaforge.cli.ml_lifecycle import register as register_ml_lifecycle
 from alphaforge.cli.montecarlo import montecarlo_command
 from alphaforge.cli.optimize import optimize_command
 from alphaforge.cli.robustness import robustness_command
@@ -41,6 +42,7 @@ app.command("robustness")(robustness_command)
 app.command("montecarlo")(montecarlo_command)
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(check_app, name="check")
+register_ml_lifecycle(ml_app)  # train, tune, models, promote, rollback, drift
 app.add_typer(ml_app, name="ml")
 app.add_typer(data_app, name="data")
 app.add_typer(config_app, name="config")

@@ -1,4 +1,4 @@
-"""Core config sections: data, logging, backtest, risk, store and bus.
+"""Core config sections: data, logging, backtest, risk, store, bus and ml.
 
 Defaults are chosen to be safe and honest: costs are not zero, shorting is off, risk limits are
 unlevered, and every service listens on localhost only.
@@ -25,6 +25,7 @@ __all__ = [
     "LogFormat",
     "LogLevel",
     "LoggingConfig",
+    "MlConfig",
     "RiskConfig",
     "StoreConfig",
     "TradingStateName",
@@ -243,3 +244,51 @@ class BusConfig(Section):
     @classmethod
     def _prefix(cls, value: str) -> str:
         return check_name(value, "a stream prefix")
+
+
+# Schemes MLflow takes as a tracking URI: a server, a SQL database, or a local folder.
+_TRACKING_SCHEMES = ("http", "https", "sqlite", "postgresql", "mysql", "mssql", "file")
+
+
+class MlConfig(Section):
+    """Where models are tracked and registered (MLflow), for ``alphaforge ml`` and the API."""
+
+    tracking_uri: str | None = Field(
+        None,
+        description=(
+            "MLflow tracking and registry URI: sqlite:///path/mlflow.db, an MLflow server "
+            "(http://host:5000) or a database URL; no password in it. Unset: $MLFLOW_TRACKING_URI, "
+            "else a per-user SQLite file (~/.local/share/alphaforge/mlflow.db)."
+        ),
+    )
+    artifact_dir: Path | None = Field(
+        None,
+        description=(
+            "Folder of the saved models of a new experiment on a SQLite tracking URI (default: "
+            "mlartifacts/ beside the database); '~' is expanded. A server decides for itself."
+        ),
+    )
+    experiment: str = Field(
+        "alphaforge", description="MLflow experiment that training runs are logged to."
+    )
+
+    @field_validator("tracking_uri")
+    @classmethod
+    def _uri(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return check_url(
+            value,
+            schemes=_TRACKING_SCHEMES,
+            env_name="MLFLOW_TRACKING_PASSWORD (a server) or the database's own password file",
+        )
+
+    @field_validator("artifact_dir")
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return None if value is None else value.expanduser()
+
+    @field_validator("experiment")
+    @classmethod
+    def _experiment(cls, value: str) -> str:
+        return check_name(value, "an MLflow experiment name")

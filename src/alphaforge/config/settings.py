@@ -17,6 +17,7 @@ from alphaforge.config.sections import (
     BusConfig,
     DataConfig,
     LoggingConfig,
+    MlConfig,
     RiskConfig,
     StoreConfig,
 )
@@ -63,6 +64,9 @@ class AlphaforgeConfig(BaseSettings):
     api: ApiConfig = Field(default_factory=ApiConfig, description="REST and WebSocket API server.")
     notify: NotifyConfig = Field(
         default_factory=NotifyConfig, description="Alerts by Telegram, Slack and email."
+    )
+    ml: MlConfig = Field(
+        default_factory=MlConfig, description="Model tracking and registry (MLflow)."
     )
 
     @classmethod
