@@ -183,6 +183,19 @@ def test_single_asset_long_above_the_threshold_and_short_below() -> None:
     assert 3 < len(result.orders) <= changes + 1  # an order only when the side changes
 
 
+def test_auto_mode_trades_one_symbol_on_its_own_score() -> None:
+    """A run of one symbol needs no mode=single: auto ranks only a cross-section."""
+    close = af.load_dataset("spx_daily")["close"]
+    p_up = (1 / (1 + np.exp(-20 * close.pct_change(20)))).dropna()
+    runs = []
+    for mode in ("auto", "single"):
+        params = {"mode": mode, "threshold": 0.55, "rebalance": "D"}
+        runs.append(backtest(MLSignal(params, predictions=p_up), "spx_daily",
+                             start="2008-01-01", end="2009-12-31", **NO_COSTS))  # fmt: skip
+    pd.testing.assert_frame_equal(runs[0].equity, runs[1].equity)
+    assert len(runs[0].orders) > 3  # it trades the threshold, not "top 4 of 1 symbol"
+
+
 def test_bad_inputs_are_named_errors(wide: pd.DataFrame) -> None:
     with pytest.raises(InvalidValueError, match="predictions or model"):
         MLSignal({"model": "m@production"}, predictions=wide)

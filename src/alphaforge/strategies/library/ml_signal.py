@@ -48,10 +48,11 @@ class MLSignalParams(StrategyParams):
         None, description="MLflow tracking URI of the registry (default: MLFLOW_TRACKING_URI, "
         "else the per-user SQLite file)."
     )  # fmt: skip
-    mode: Literal["cross_sectional", "single"] = Field(
-        "cross_sectional",
+    mode: Literal["auto", "cross_sectional", "single"] = Field(
+        "auto",
         description="cross_sectional: rank the symbols by score, long top_k, short bottom_k; "
-        "single: each symbol long (or short) on its own score.",
+        "single: each symbol long (or short) on its own score; auto: single for a run of one "
+        "symbol, else cross_sectional.",
     )
     top_k: int = Field(4, ge=1, le=500, description="Names held long (cross_sectional).")
     bottom_k: int = Field(
@@ -181,6 +182,11 @@ class MLSignal(Strategy):
         p = self.params
         assert isinstance(p, MLSignalParams)  # noqa: S101  # narrowing for mypy
         self._p = p
+        self._mode = (
+            p.mode
+            if p.mode != "auto"
+            else ("single" if len(ctx.symbols) == 1 else "cross_sectional")
+        )
         self._every = Every(p.rebalance)
         self._refit = Every(p.retrain)
         self._seen: dict[str, int] = {}
@@ -224,7 +230,7 @@ class MLSignal(Strategy):
         if not scores:
             return
         self.scores.append((ctx.now_ns, scores))
-        if self._p.mode == "cross_sectional":
+        if self._mode == "cross_sectional":
             self._rank_and_trade(ctx, scores)
         else:
             self._trade_each(ctx, scores)
@@ -243,7 +249,7 @@ class MLSignal(Strategy):
         from alphaforge.features.library import FeatureSet  # noqa: PLC0415  # only when used
 
         p = self._p
-        cross = p.mode == "cross_sectional"
+        cross = self._mode == "cross_sectional"
         self._transform = ("rank" if cross else "none") if p.transform == "auto" else p.transform
         classic = FeatureSet.classic()
         if p.model is not None:
