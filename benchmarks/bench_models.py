@@ -21,9 +21,9 @@ Figures (CPU only; torch on 1 thread, LightGBM as configured):
   - the default LSTM (lookback 20, hidden 32, up to 30 epochs with early stopping) on all
     5,000 S&P 500 rows, and for 2 epochs on the whole 20-stock panel.
 
-Targets: new bar -> features -> LightGBM p99 <= 1 ms; LightGBM live p99 <= 1 ms; LSTM and Transformer live p99 <= 10 ms; the small LSTM
-trains in <= 120 s. Training figures without a target are reported so that a regression shows.
-The script exits 1 when a target is missed.
+Targets: new bar -> features -> LightGBM p99 <= 1 ms; LightGBM live p99 <= 1 ms; LSTM and
+Transformer live p99 <= 10 ms; the small LSTM trains in <= 120 s. Training figures without a
+target are reported so that a regression shows. The script exits 1 when a target is missed.
 """
 
 from __future__ import annotations
