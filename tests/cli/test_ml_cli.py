@@ -70,7 +70,7 @@ def test_features_of_one_asset_and_of_a_panel(tmp_path: Path) -> None:
     assert "5,031 rows x 37 features" in one.output
     saved = pd.read_csv(tmp_path / "f.csv", index_col=0)
     assert saved.shape == (5031, 37)
-    panel = runner.invoke(app, ["ml", "features", "stocks20_close", "--set", "close_only",
+    panel = runner.invoke(app, ["ml", "features", "stocks20_close", "--features", "close_only",
                                 "--transform", "rank", "--start", "2021-01-01",
                                 "--out", str(tmp_path / "p.parquet")])  # fmt: skip
     assert panel.exit_code == 0, panel.output
@@ -80,6 +80,27 @@ def test_features_of_one_asset_and_of_a_panel(tmp_path: Path) -> None:
     values = ranks.stack().dropna()  # the warm-up's NaN stay NaN
     assert len(values) > 100_000
     assert values.between(0, 1).all()
+
+
+def test_features_takes_the_lifecycle_option_name_and_still_its_old_one() -> None:
+    # `ml train | tune` call the feature set --features; `ml features` took --set, kept hidden.
+    recent = ["ml", "features", "spx_daily", "--start", "2017-01-01"]
+    for flags in (["--features", "close_only"], ["--set", "close_only"],
+                  ["--features", "close_only", "--set", "close_only"]):  # fmt: skip
+        result = runner.invoke(app, [*recent, *flags])
+        assert result.exit_code == 0, result.output
+        assert "502 rows x 24 features" in result.output
+    assert "x 37 features" in runner.invoke(app, recent).output  # classic by default
+    both = runner.invoke(app, [*recent, "--features", "classic", "--set", "close_only"])
+    assert both.exit_code == ExitCode.USAGE
+    assert "--features classic and --set close_only disagree" in both.output
+    for flag in ("--features", "--set"):
+        bad = runner.invoke(app, [*recent, flag, "closeonly"])
+        assert bad.exit_code == ExitCode.USAGE
+        assert f"{flag} must be classic or close_only, got 'closeonly'" in bad.output
+    shown = runner.invoke(app, ["ml", "features", "--help"]).output
+    assert "--features" in shown
+    assert "--set" not in shown
 
 
 def test_errors_are_one_line_with_the_documented_exit_codes(tmp_path: Path) -> None:

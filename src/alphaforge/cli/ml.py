@@ -5,7 +5,8 @@
   the out-of-sample backtests after costs; ``--single`` runs the S&P 500 variant; ``--out``
   writes the tables (CSV), ``report.md``, ``report.html`` and each backtest's files;
 * ``alphaforge ml features DATA`` -- a feature matrix of a bundled dataset (a panel for a set
-  of closes), printed and saved (``--out x.csv`` or ``x.parquet``);
+  of closes), printed and saved (``--out x.csv`` or ``x.parquet``); ``--features close_only``
+  picks the set (``--set``, its old name, is still taken);
 * ``alphaforge ml evaluate PREDICTIONS.csv`` -- IC and rank IC by year of saved predictions
   against the data's forward returns.
 
@@ -146,13 +147,17 @@ def replicate_command(
 @ml_app.command("features")
 @handle_errors
 def features_command(
+    ctx: typer.Context,
     data: Annotated[str, typer.Argument(help="Bundled dataset (spx_daily, stocks20_close ...).")],
     feature_set: Annotated[
         str,
         typer.Option(
-            "--set", help="classic (what the data allows) or close_only.", show_default=True
+            "--features", help="classic (what the data allows) or close_only.", show_default=True
         ),
     ] = "classic",
+    old_set: Annotated[
+        str | None, typer.Option("--set", hidden=True, help="The old name of --features.")
+    ] = None,
     transform: Annotated[
         str, typer.Option(help="Panels: none, rank or zscore across the symbols of each date.")
     ] = "none",
@@ -169,11 +174,12 @@ def features_command(
     from alphaforge.features import FeatureSet, compute_panel, frames_from_wide  # noqa: PLC0415
     from alphaforge.runtime.ml_experiment import transform_panel  # noqa: PLC0415
 
-    if feature_set not in ("classic", "close_only"):
-        raise InvalidValueError(f"--set must be classic or close_only, got {feature_set!r}")
+    source = ctx.get_parameter_source("feature_set")  # None or DEFAULT: --features not given
+    given = source is not None and source.name != "DEFAULT"
+    name = _feature_set_name(feature_set if given else None, old_set)
     if transform not in ("none", "rank", "zscore"):
         raise InvalidValueError(f"--transform must be none, rank or zscore, got {transform!r}")
-    chosen = FeatureSet.classic() if feature_set == "classic" else FeatureSet.close_only()
+    chosen = FeatureSet.classic() if name == "classic" else FeatureSet.close_only()
     frame = _cut(load_dataset(data), symbols, start, end, data)
     if _is_wide(frame):
         matrix = compute_panel(frames_from_wide(frame), chosen, missing="skip")
@@ -188,6 +194,21 @@ def features_command(
     if out is not None:
         _save(matrix, out)
         _print(f"wrote {out}")
+
+
+def _feature_set_name(features: str | None, old_set: str | None) -> str:
+    """``--features``, or ``--set`` (its old name, hidden, still taken), checked; the lifecycle
+    commands (``ml train`` ...) call the same option ``--features``."""
+    if features is not None and old_set is not None and features != old_set:
+        raise InvalidValueError(
+            f"--features {features} and --set {old_set} disagree: --set is the old name of "
+            "--features, give one"
+        )
+    name = features or old_set or "classic"
+    if name not in ("classic", "close_only"):
+        flag = "--features" if old_set is None else "--set"
+        raise InvalidValueError(f"{flag} must be classic or close_only, got {name!r}")
+    return name
 
 
 def _is_wide(frame: pd.DataFrame) -> bool:
