@@ -21,17 +21,15 @@ from pydantic import Field
 
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.strategies import Strategy, StrategyParams
+from alphaforge.strategies._proxy import ForwardingContext
 from alphaforge.strategies.registry import UnknownStrategyError, get_strategy
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from alphaforge.domain.events import Event
     from alphaforge.domain.fills import Fill
     from alphaforge.domain.intents import OrderIntent
     from alphaforge.domain.market import Bar, TradeTick
-    from alphaforge.portfolio import PortfolioView
-    from alphaforge.strategies.context import IndicatorHandle, StrategyContext
+    from alphaforge.strategies.context import StrategyContext
 
 __all__ = [
     "DelayContext",
@@ -58,7 +56,7 @@ class _Pending:
     key: tuple[Any, ...] | None
 
 
-class DelayContext:
+class DelayContext(ForwardingContext):
     """A ``StrategyContext`` that holds each order decision back for a random number of steps.
 
     Reads (``history``, ``indicator``, ``portfolio``, ``now``, ``symbols``) go to the real
@@ -76,7 +74,7 @@ class DelayContext:
     """
 
     def __init__(self, ctx: StrategyContext, rng: np.random.Generator, max_delay: int) -> None:
-        self._ctx = ctx
+        super().__init__(ctx)
         self._rng = rng
         self._max = max_delay
         self._queue: deque[_Pending] = deque()
@@ -88,44 +86,7 @@ class DelayContext:
         self.counts: Counter[str] = Counter()
         """``decisions``, ``delayed`` (queued), ``delay_steps`` (their sum), ``dropped``."""
 
-    # ------------------------------------------------------------------ reading
-
-    @property
-    def now_ns(self) -> int:
-        """The real context's time (UTC nanoseconds)."""
-        return self._ctx.now_ns
-
-    @property
-    def now(self) -> datetime:
-        """The real context's time."""
-        return self._ctx.now
-
-    @property
-    def symbols(self) -> Sequence[str]:
-        """The run's symbols."""
-        return self._ctx.symbols
-
-    @property
-    def portfolio(self) -> PortfolioView:
-        """The real account (the delayed orders are not in it yet)."""
-        return self._ctx.portfolio
-
-    def history(
-        self,
-        symbol: str,
-        field: str = "close",
-        n: int | None = None,
-        *,
-        timeframe: str | None = None,
-    ) -> np.ndarray:
-        """The real history (read-only, up to now)."""
-        return self._ctx.history(symbol, field, n, timeframe=timeframe)
-
-    def indicator(
-        self, name: str, *, symbol: str | None = None, timeframe: str | None = None, **params: Any
-    ) -> IndicatorHandle:
-        """A real indicator, declared on the real context."""
-        return self._ctx.indicator(name, symbol=symbol, timeframe=timeframe, **params)
+    # ------------------------------------------------------- reading (the rest: ForwardingContext)
 
     def open_orders(self, symbol: str | None = None) -> Sequence[str]:
         """Working orders (under their queued ids where they have one), then queued ones."""

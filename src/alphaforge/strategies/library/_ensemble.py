@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +22,12 @@ from alphaforge.domain.enums import OrderSide, OrderType, TimeInForce
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.intents import OrderIntent
 from alphaforge.portfolio.view import PositionInfo
-from alphaforge.strategies.context import IndicatorHandle, StrategyContext
+from alphaforge.strategies._proxy import ForwardingContext
 
 if TYPE_CHECKING:
     from alphaforge.domain.instruments import Instrument
     from alphaforge.portfolio import PortfolioView
+    from alphaforge.strategies.context import StrategyContext
 
 __all__ = ["MemberBook", "MemberContext", "bounded_shares", "combine", "performance_shares"]
 
@@ -128,7 +128,7 @@ class MemberBook:
         return self._real.instrument(symbol)
 
 
-class MemberContext:
+class MemberContext(ForwardingContext):
     """A ``StrategyContext`` for one member: reads go to the real context, orders become votes.
 
     ``target_percent``, ``target_weights`` and ``target_quantity`` (of any order type: a target
@@ -139,7 +139,7 @@ class MemberContext:
     """
 
     def __init__(self, ctx: StrategyContext, label: str) -> None:
-        self._ctx = ctx
+        super().__init__(ctx)
         self._label = label
         self._sent = 0
         self.votes: dict[str, float] = {}
@@ -148,44 +148,12 @@ class MemberContext:
         """Raw conditional orders (limit, stop, trailing) the ensemble did not count."""
         self._book = MemberBook(ctx.portfolio, self.votes)
 
-    # ------------------------------------------------------------------ reading
-
-    @property
-    def now_ns(self) -> int:
-        """The real context's time (UTC nanoseconds)."""
-        return self._ctx.now_ns
-
-    @property
-    def now(self) -> datetime:
-        """The real context's time."""
-        return self._ctx.now
-
-    @property
-    def symbols(self) -> Sequence[str]:
-        """The run's symbols."""
-        return self._ctx.symbols
+    # ------------------------------------------------------- reading (the rest: ForwardingContext)
 
     @property
     def portfolio(self) -> MemberBook:
         """The member's virtual book (its votes), not the real account."""
         return self._book
-
-    def history(
-        self,
-        symbol: str,
-        field: str = "close",
-        n: int | None = None,
-        *,
-        timeframe: str | None = None,
-    ) -> np.ndarray:
-        """The real history (read-only, up to now)."""
-        return self._ctx.history(symbol, field, n, timeframe=timeframe)
-
-    def indicator(
-        self, name: str, *, symbol: str | None = None, timeframe: str | None = None, **params: Any
-    ) -> IndicatorHandle:
-        """A real indicator, declared on the real context."""
-        return self._ctx.indicator(name, symbol=symbol, timeframe=timeframe, **params)
 
     def open_orders(self, symbol: str | None = None) -> Sequence[str]:
         """None: a member's orders are done the moment they are sent."""
