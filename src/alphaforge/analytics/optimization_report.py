@@ -7,7 +7,6 @@ study is escaped.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from alphaforge._version import __version__
+from alphaforge.analytics._report_format import fmt_value
 from alphaforge.analytics._tearsheet_html import Cell, esc, page, section, table
 from alphaforge.analytics.optimization_charts import heatmap, parallel
 from alphaforge.analytics.tearsheet import _plotly_js
@@ -23,16 +23,6 @@ from alphaforge.analytics.tearsheet import _plotly_js
 __all__ = ["optimization_html", "write_optimization_html"]
 
 _TOP = 25
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "n/a"
-        return f"{value:.4g}"
-    if value is None:
-        return "n/a"
-    return str(value)
 
 
 def _figure(fig: Any, div_id: str) -> str:
@@ -44,18 +34,18 @@ def _figure(fig: Any, div_id: str) -> str:
 
 def _overview(summary: Mapping[str, Any]) -> str:
     rows: list[list[Cell]] = [
-        [("method", ""), (_text(summary.get("method")), "val")],
-        [("backend", ""), (_text(summary.get("backend")), "val")],
-        [("trials run", ""), (_text(summary.get("trials")), "val")],
-        [("sets refused by the strategy", ""), (_text(summary.get("invalid_sets")), "val")],
-        [("feasible (meet the constraints)", ""), (_text(summary.get("feasible")), "val")],
+        [("method", ""), (fmt_value(summary.get("method")), "val")],
+        [("backend", ""), (fmt_value(summary.get("backend")), "val")],
+        [("trials run", ""), (fmt_value(summary.get("trials")), "val")],
+        [("sets refused by the strategy", ""), (fmt_value(summary.get("invalid_sets")), "val")],
+        [("feasible (meet the constraints)", ""), (fmt_value(summary.get("feasible")), "val")],
         [("constraints", ""), (", ".join(summary.get("constraints", [])) or "none", "val")],
         [("metric", ""), (", ".join(summary.get("metric", [])), "val")],
-        [("best parameters", ""), (_text(summary.get("best_params")), "val")],
-        [("seconds", ""), (_text(summary.get("seconds")), "val")],
+        [("best parameters", ""), (fmt_value(summary.get("best_params")), "val")],
+        [("seconds", ""), (fmt_value(summary.get("seconds")), "val")],
     ]
     for name, value in (summary.get("best_metrics") or {}).items():
-        rows.append([(f"best: {name}", ""), (_text(value), "val")])
+        rows.append([(f"best: {name}", ""), (fmt_value(value), "val")])
     return table(("", "value"), rows)
 
 
@@ -64,7 +54,7 @@ def _overfitting(figures: Mapping[str, Any] | None) -> tuple[str, list[str]]:
         return "<p>Not computed.</p>", []
     verdict = [str(v) for v in figures.get("verdict", [])]
     rows = [
-        [(str(k), ""), (_text(v), "val")]
+        [(str(k), ""), (fmt_value(v), "val")]
         for k, v in figures.items()
         if k != "verdict" and not isinstance(v, Mapping | list)
     ]
@@ -73,7 +63,7 @@ def _overfitting(figures: Mapping[str, Any] | None) -> tuple[str, list[str]]:
 
 def _top(trials: pd.DataFrame, columns: Sequence[str], metric: str, ascending: bool) -> str:
     shown = trials.sort_values(metric, ascending=ascending, na_position="last").head(_TOP)
-    rows = [[(_text(r[c]), "") for c in columns] for _, r in shown.iterrows()]
+    rows = [[(fmt_value(r[c]), "") for c in columns] for _, r in shown.iterrows()]
     return table(columns, rows)
 
 

@@ -11,7 +11,7 @@ Self-contained like the tearsheet: plotly.js embedded once, opens offline; every
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from alphaforge._version import __version__
-from alphaforge.analytics._tearsheet_html import Cell, esc, fmt_pct, fmt_ratio, page, section, table
+from alphaforge.analytics._report_format import IS_OOS_FIGURES, fmt_value
+from alphaforge.analytics._tearsheet_html import Cell, esc, fmt_pct, page, section, table
 from alphaforge.analytics.metrics import Metrics
 from alphaforge.analytics.optimization_charts import heatmap_grid
 from alphaforge.analytics.tearsheet import _plotly_js
@@ -29,17 +30,6 @@ __all__ = ["RobustnessPage", "fmt_check_value", "robustness_html"]
 
 #: Checks whose value is a share or a return (shown as a percentage); the others are ratios.
 _PCT_CHECKS = ("mc_loss", "mc_ruin", "stress_drawdown", "parameter_stability")
-#: (Metrics field, label, format) of the IS / OOS / buy & hold table.
-FIGURES = (
-    ("total_return", "Total return", "pct"),
-    ("annual_return", "Annual return (CAGR)", "pct"),
-    ("annual_volatility", "Annual volatility", "pct"),
-    ("sharpe_ratio", "Sharpe ratio", "ratio"),
-    ("sortino_ratio", "Sortino ratio", "ratio"),
-    ("max_drawdown", "Max drawdown", "pct"),
-    ("calmar_ratio", "Calmar ratio", "ratio"),
-    ("periods", "Bars", "count"),
-)
 _EXTRA_CSS = """<style>
 .grade{display:inline-block;font-size:20px;font-weight:700;padding:4px 16px;border-radius:8px;
 margin-right:10px;color:#fff}.grade.robust{background:#1a7f43}.grade.fragile{background:#b7791f}
@@ -92,21 +82,9 @@ class RobustnessPage:
 # ------------------------------------------------------------------ formats
 
 
-def _count(value: Any) -> str:
-    return f"{value:,.0f}"
-
-
-_KINDS: dict[str, Callable[[Any], str]] = {"pct": fmt_pct, "ratio": fmt_ratio, "count": _count}
-
-
 def _num(value: Any, kind: str = "num") -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if kind in _KINDS:
-        return _KINDS[kind](value)
-    return f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
+    """:func:`fmt_value`, a timestamp as its date alone (the windows table stays narrow)."""
+    return fmt_value(value, kind, day_only=True)
 
 
 def fmt_check_value(name: str, value: float) -> str:
@@ -178,7 +156,7 @@ def _oos_chart(p: RobustnessPage) -> str:
 def _metrics_table(p: RobustnessPage) -> str:
     rows: list[list[Cell]] = [
         [(label, "key"), *((_num(getattr(m, f), kind), "num") for _, m in p.metrics)]
-        for f, label, kind in FIGURES
+        for f, label, kind in IS_OOS_FIGURES
     ]
     return table(("figure", *(label for label, _ in p.metrics)), rows)
 

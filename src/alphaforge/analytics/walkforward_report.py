@@ -6,51 +6,25 @@ Layer L4, so it takes plain data, not a ``WalkForwardResult``: the curves (Serie
 table (DataFrame), the metrics of each column and the result's JSON summary (a dict, with the
 run's ``settings``), as :mod:`alphaforge.analytics.optimization_report` does. Self-contained like
 the tearsheet (plotly.js inline, opens offline); every value from the run is escaped. The value
-formatting here is the terminal's too (``alphaforge walkforward`` prints the same figures).
+formats (:mod:`alphaforge.analytics._report_format`) are the terminal's too (``alphaforge
+walkforward`` prints the same figures).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from alphaforge.analytics._report_format import IS_OOS_FIGURES, fmt_day, fmt_value
+from alphaforge.analytics._tearsheet_html import esc, page, section, table
+
 if TYPE_CHECKING:
     from alphaforge.analytics.metrics import Metrics
 
 __all__ = ["walkforward_html"]
-
-#: (Metrics field, label, format) of the IS / OOS comparison.
-_FIGURES = (
-    ("total_return", "Total return", "pct"),
-    ("annual_return", "Annual return (CAGR)", "pct"),
-    ("annual_volatility", "Annual volatility", "pct"),
-    ("sharpe_ratio", "Sharpe ratio", "ratio"),
-    ("sortino_ratio", "Sortino ratio", "ratio"),
-    ("max_drawdown", "Max drawdown", "pct"),
-    ("calmar_ratio", "Calmar ratio", "ratio"),
-    ("periods", "Bars", "count"),
-)
-
-
-_SPECS = {"pct": "{:.2%}", "ratio": "{:.2f}", "count": "{:,.0f}"}
-
-
-def _fmt(value: Any, kind: str = "num") -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)[:16]
-    if kind in _SPECS:
-        return _SPECS[kind].format(value)
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _day(stamp: pd.Timestamp) -> str:
-    return stamp.strftime("%Y-%m-%d")
 
 
 def _chart(oos_equity: pd.Series, benchmark: pd.Series, windows: pd.DataFrame) -> str:
@@ -84,21 +58,17 @@ def _cells(values: list[str]) -> list[tuple[str, str]]:
 
 
 def _metrics_table(columns: Sequence[tuple[str, Metrics]]) -> str:
-    from alphaforge.analytics._tearsheet_html import table  # noqa: PLC0415
-
     rows = [
-        [(label, "key"), *_cells([_fmt(getattr(m, field), kind) for _, m in columns])]
-        for field, label, kind in _FIGURES
+        [(label, "key"), *_cells([fmt_value(getattr(m, field), kind) for _, m in columns])]
+        for field, label, kind in IS_OOS_FIGURES
     ]
     return table(("figure", *(label for label, _ in columns)), rows)
 
 
 def _windows_table(frame: pd.DataFrame) -> str:
-    from alphaforge.analytics._tearsheet_html import table  # noqa: PLC0415
-
     drop = {"train_bars", "test_bars"}
     columns = [c for c in frame.columns if c not in drop]
-    rows = [[(_fmt(r[c]), "num") for c in columns] for r in frame.to_dict("records")]
+    rows = [[(fmt_value(r[c]), "num") for c in columns] for r in frame.to_dict("records")]
     return '<div class="scroll">' + table(columns, rows) + "</div>"
 
 
@@ -119,7 +89,6 @@ def walkforward_html(
     ``scheme``); ``command``: how to rerun it.
     """
     from alphaforge._version import __version__  # noqa: PLC0415
-    from alphaforge.analytics._tearsheet_html import esc, page, section  # noqa: PLC0415
     from alphaforge.analytics.tearsheet import _plotly_js  # noqa: PLC0415
 
     settings = summary["settings"]
@@ -134,7 +103,8 @@ def walkforward_html(
         ]),
         section("metrics", "In-sample vs out-of-sample", _metrics_table(metrics), [
             f"Walk-forward efficiency (OOS / IS): annual return "
-            f"{_fmt(wfe['annual_return'], 'ratio')}, Sharpe {_fmt(wfe['sharpe_ratio'], 'ratio')} "
+            f"{fmt_value(wfe['annual_return'], 'ratio')}, "
+            f"Sharpe {fmt_value(wfe['sharpe_ratio'], 'ratio')} "
             "(n/a when the in-sample figure is 0 or below).", *verdict,
         ]),
         section("windows", "Windows", _windows_table(windows), [
@@ -149,7 +119,7 @@ def walkforward_html(
         f"<h1>Walk-forward: {esc(settings['strategy'])}</h1>"
         f"<div class='period'>{len(spans)} {esc(settings['scheme'])} windows · "
         f"{summary['trials']:,} trials ({esc(summary['method'])}) · "
-        f"OOS {_day(spans[0][1])} .. {_day(spans[-1][2])}</div>"
+        f"OOS {fmt_day(spans[0][1])} .. {fmt_day(spans[-1][2])}</div>"
         f"<div class='badges'><span class='badge'>alphaforge {esc(__version__)}</span>"
         f"<span class='badge'>out-of-sample stitched</span></div>"
     )

@@ -21,6 +21,7 @@ from alphaforge.cli._research import (
     CommissionOpt,
     DataOpt,
     EndOpt,
+    JsonOpt,
     ModeOpt,
     ParamOpt,
     SeedOpt,
@@ -30,10 +31,14 @@ from alphaforge.cli._research import (
     StrategyArg,
     SymbolsOpt,
     WorkersOpt,
+    constraint_option,
     make_backend,
     make_objective,
     make_space,
+    out_option,
     progress_bar,
+    search_options,
+    trials_option,
 )
 
 if TYPE_CHECKING:
@@ -53,8 +58,7 @@ def optimize_command(
         str, typer.Option(help="grid, random, tpe (Bayesian) or nsga (several metrics).")
     ] = "grid",
     trials: Annotated[
-        int | None,
-        typer.Option("--trials", "-n", help="Sets to try (random/tpe/nsga; default 100).", min=1),
+        int | None, trials_option("Sets to try (random/tpe/nsga; default 100).")
     ] = None,
     metric: Annotated[
         list[str] | None,
@@ -65,14 +69,7 @@ def optimize_command(
         ),
     ] = None,
     constraint: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--constraint",
-            "-c",
-            help="Only sets meeting it may win, e.g. 'max_drawdown>=-0.2' or "
-            "'number_of_trades>=10' (repeatable).",
-            show_default=False,
-        ),
+        list[str] | None, constraint_option("'max_drawdown>=-0.2' or 'number_of_trades>=10'")
     ] = None,
     start: StartOpt = None,
     end: EndOpt = None,
@@ -85,19 +82,16 @@ def optimize_command(
     seed: SeedOpt = 0,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help="Study folder: trials stream here and a rerun resumes them "
-            "(default out/optimize/STRATEGY).",
-            file_okay=False,
+        out_option(
+            "Study folder: trials stream here and a rerun resumes them "
+            "(default out/optimize/STRATEGY)."
         ),
     ] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Start the study over instead of resuming it.")
     ] = False,
     top: Annotated[int, typer.Option(help="Rows of the printed table.", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters on one period (in-sample); print the best sets and the
     overfitting statistics; write trials.csv, summary.json and optimization.html."""
@@ -111,9 +105,8 @@ def optimize_command(
     folder = out or Path("out") / "optimize" / strategy
     with make_backend(backend, workers, address) as runner, progress_bar("optimizing") as bar:
         result = optimize(
-            objective, dims, method=method, n_trials=trials, metric=metric or "sharpe_ratio",
-            constraints=constraint or (), seed=seed, backend=runner, out=folder,
-            resume=not fresh, progress=bar,
+            objective, dims, metric=metric or "sharpe_ratio", backend=runner, out=folder,
+            resume=not fresh, progress=bar, **search_options(method, trials, constraint, seed),
         )  # fmt: skip
     summary = result.summary()
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")

@@ -7,32 +7,43 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from alphaforge.cli._common import console, err_console, handle_errors
+from alphaforge.cli._common import console, handle_errors
 from alphaforge.cli._research import (
     AddressOpt,
     BackendOpt,
     CommissionOpt,
+    ConstraintOpt,
     DataOpt,
+    EmbargoOpt,
     EndOpt,
     ModeOpt,
     ParamOpt,
+    PurgeOpt,
+    SchemeOpt,
     SeedOpt,
     SlippageOpt,
     SpaceOpt,
     StartOpt,
     StrategyArg,
     SymbolsOpt,
+    TestOpt,
+    TrainOpt,
     WorkersOpt,
+    cost_settings,
+    data_spec,
     make_backend,
+    out_option,
+    search_options,
+    stage_progress_bar,
+    trials_option,
+    window_options,
+    windows_option,
 )
 from alphaforge.cli.backtest import _parse_params
 
@@ -58,30 +69,6 @@ def _space(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _settings(commission_bps: float | None, slippage_bps: float | None) -> dict[str, Any]:
-    values = {"commission_bps": commission_bps, "slippage_bps": slippage_bps}
-    return {k: v for k, v in values.items() if v is not None}
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
-    """A transient bar on stderr whose label follows the stage."""
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("robustness", total=None)
-
-        def advance(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
-        yield advance
-
-
 @handle_errors
 def robustness_command(
     strategy: StrategyArg,
@@ -89,41 +76,16 @@ def robustness_command(
     symbols: SymbolsOpt = None,
     param: ParamOpt = None,
     space: SpaceOpt = None,
-    windows: Annotated[
-        int, typer.Option("--windows", "-w", help="Walk-forward windows.", min=1)
-    ] = 6,
-    train: Annotated[
-        str,
-        typer.Option(help="Train part: a fraction of each window (0.75) or a length (756, 3Y)."),
-    ] = "0.75",
-    test: Annotated[
-        str | None,
-        typer.Option(help="Test length (252, 1Y, 6M); default: the bars shared out by --windows."),
-    ] = None,
-    scheme: Annotated[
-        str, typer.Option(help="rolling (train spans of one length) or anchored (from the start).")
-    ] = "rolling",
-    purge: Annotated[
-        int, typer.Option(help="Bars dropped from the end of each train span.", min=0)
-    ] = 0,
-    embargo: Annotated[
-        int, typer.Option(help="Bars left out after each test span before the next.", min=0)
-    ] = 0,
+    windows: Annotated[int, windows_option("Walk-forward windows.")] = 6,
+    train: TrainOpt = "0.75",
+    test: TestOpt = None,
+    scheme: SchemeOpt = "rolling",
+    purge: PurgeOpt = 0,
+    embargo: EmbargoOpt = 0,
     method: Annotated[str, typer.Option(help="Each window's search: grid, random or tpe.")] = "tpe",
-    trials: Annotated[
-        int | None,
-        typer.Option("--trials", "-n", help="Sets per window (random/tpe).", min=1),
-    ] = 100,
+    trials: Annotated[int | None, trials_option("Sets per window (random/tpe).")] = 100,
     metric: Annotated[str, typer.Option(help="Metric each search maximizes.")] = "sharpe_ratio",
-    constraint: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--constraint",
-            "-c",
-            help="Only sets meeting it may win, e.g. 'number_of_trades>=5' (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
+    constraint: ConstraintOpt = None,
     paths: Annotated[
         int, typer.Option("--paths", help="Monte Carlo paths of the OOS returns.", min=1)
     ] = 10_000,
@@ -174,12 +136,8 @@ def robustness_command(
     seed: SeedOpt = 0,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help="Folder for robustness.html and robustness.json (default: "
-            "out/robustness/STRATEGY).",
-            file_okay=False,
+        out_option(
+            "Folder for robustness.html and robustness.json (default: out/robustness/STRATEGY).",
             show_default=False,
         ),
     ] = None,
@@ -192,22 +150,17 @@ def robustness_command(
     from alphaforge.runtime.robustness import Thresholds, robustness  # noqa: PLC0415
 
     folder = out if out is not None else Path("out") / "robustness" / strategy
-    with make_backend(backend, workers, address) as runner, _progress() as bar:
+    with make_backend(backend, workers, address) as runner, stage_progress_bar("robustness") as bar:
         report = robustness(
             strategy,
-            data[0] if data and len(data) == 1 else data,
+            data_spec(data),
             space=_space(space),
             params=_parse_params(param),
-            method=method,
-            n_trials=trials,
             windows=windows,
-            train=train,  # text: walk_forward_windows reads 0.75, 756 and 3Y alike
-            test=test,
-            scheme=scheme,  # type: ignore[arg-type]  # checked by walk_forward_windows
-            purge=purge,
-            embargo=embargo,
+            # scheme is a str here, checked by walk_forward_windows
+            **window_options(train, test, scheme, purge, embargo),  # type: ignore[arg-type]
             metric=metric,
-            constraints=constraint or (),
+            **search_options(method, trials, constraint, seed),
             mc_paths=paths,
             mc_method=mc_method,
             shock_at=shock_at,
@@ -219,10 +172,9 @@ def robustness_command(
             start=start,
             end=end,
             mode=mode,  # type: ignore[arg-type]  # checked by StrategyObjective
-            seed=seed,
             backend=runner,
             progress=bar,
-            **_settings(commission_bps, slippage_bps),
+            **cost_settings(commission_bps, slippage_bps),
         )
     written = report.write(folder)
     if as_json:

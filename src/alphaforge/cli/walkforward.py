@@ -17,26 +17,39 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from alphaforge.analytics._report_format import IS_OOS_FIGURES, fmt_day, fmt_value
 from alphaforge.cli._common import console, handle_errors
 from alphaforge.cli._research import (
     AddressOpt,
     BackendOpt,
     CommissionOpt,
+    ConstraintOpt,
     DataOpt,
+    EmbargoOpt,
     EndOpt,
+    JsonOpt,
     ModeOpt,
     ParamOpt,
+    PurgeOpt,
+    SchemeOpt,
     SeedOpt,
     SlippageOpt,
     SpaceOpt,
     StartOpt,
     StrategyArg,
     SymbolsOpt,
+    TestOpt,
+    TrainOpt,
     WorkersOpt,
     make_backend,
     make_objective,
     make_space,
+    out_option,
     progress_bar,
+    search_options,
+    trials_option,
+    window_options,
+    windows_option,
 )
 
 if TYPE_CHECKING:
@@ -55,45 +68,21 @@ def walkforward_command(
     space: SpaceOpt = None,
     windows: Annotated[
         int | None,
-        typer.Option(
-            "--windows",
-            "-w",
-            help="Number of windows (default: 10, or as many as fit when --test is a length).",
-            min=1,
+        windows_option(
+            "Number of windows (default: 10, or as many as fit when --test is a length)."
         ),
     ] = None,
-    train: Annotated[
-        str,
-        typer.Option(help="Train part: a fraction of each window (0.75) or a length (756, 3Y)."),
-    ] = "0.75",
-    test: Annotated[
-        str | None,
-        typer.Option(help="Test length (252, 1Y, 6M); default: the bars shared out by --windows."),
-    ] = None,
-    scheme: Annotated[
-        str, typer.Option(help="rolling (train spans of one length) or anchored (from the start).")
-    ] = "rolling",
-    purge: Annotated[
-        int, typer.Option(help="Bars dropped from the end of each train span.", min=0)
-    ] = 0,
-    embargo: Annotated[
-        int, typer.Option(help="Bars left out after each test span before the next.", min=0)
-    ] = 0,
+    train: TrainOpt = "0.75",
+    test: TestOpt = None,
+    scheme: SchemeOpt = "rolling",
+    purge: PurgeOpt = 0,
+    embargo: EmbargoOpt = 0,
     method: Annotated[str, typer.Option(help="grid, random or tpe (Bayesian).")] = "grid",
     trials: Annotated[
-        int | None,
-        typer.Option("--trials", "-n", help="Sets per window (random/tpe; default 100).", min=1),
+        int | None, trials_option("Sets per window (random/tpe; default 100).")
     ] = None,
     metric: Annotated[str, typer.Option(help="Metric each window maximizes.")] = "sharpe_ratio",
-    constraint: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--constraint",
-            "-c",
-            help="Only sets meeting it may win, e.g. 'number_of_trades>=5' (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
+    constraint: ConstraintOpt = None,
     start: StartOpt = None,
     end: EndOpt = None,
     commission_bps: CommissionOpt = None,
@@ -105,18 +94,15 @@ def walkforward_command(
     seed: SeedOpt = 0,
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help="Folder for windows.csv, oos_equity.csv, summary.json, walkforward.html and "
-            "each window's study (window_XX/, resumed by a rerun).",
-            file_okay=False,
+        out_option(
+            "Folder for windows.csv, oos_equity.csv, summary.json, walkforward.html and "
+            "each window's study (window_XX/, resumed by a rerun)."
         ),
     ] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Start every window's study over.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Walk-forward optimization: per window, optimize on the train span and trade the best set
     on the test span that follows; report the stitched out-of-sample curve."""
@@ -127,18 +113,14 @@ def walkforward_command(
         strategy, data, symbols, param, start, end, commission_bps, slippage_bps, mode
     )
     dims = make_space(strategy, space)
-    spans = strategy_windows(
-        objective, n_windows=windows, train=train, test=test, scheme=scheme,
-        purge=purge, embargo=embargo,
-    )  # fmt: skip
+    split = window_options(train, test, scheme, purge, embargo)
+    spans = strategy_windows(objective, n_windows=windows, **split)
     with make_backend(backend, workers, address) as runner, progress_bar("walking forward") as bar:
         result = walk_forward(
-            objective, dims, spans, method=method, n_trials=trials, metric=metric,
-            constraints=constraint or (), seed=seed, backend=runner, out=out,
-            resume=not fresh, progress=bar,
+            objective, dims, spans, metric=metric, backend=runner, out=out, resume=not fresh,
+            progress=bar, **search_options(method, trials, constraint, seed),
         )  # fmt: skip
-    settings = {"strategy": strategy, "data": objective.data, "scheme": scheme, "train": train,
-                "test": test, "purge": purge, "embargo": embargo, "seed": seed}  # fmt: skip
+    settings = {"strategy": strategy, "data": objective.data, **split, "seed": seed}
     benchmark = buy_and_hold(objective, pd.DatetimeIndex(result.oos_equity.index))
     summary = {**result.summary(), "settings": settings}
     if out is not None:
@@ -160,21 +142,20 @@ def _command(argv: list[str]) -> str:
 
 
 def _print(result: WalkForwardResult, benchmark: pd.Series) -> None:
-    from alphaforge.analytics.walkforward_report import _fmt  # noqa: PLC0415
-
     _print_windows(result)
     _print_metrics(result, benchmark)
     wfe = result.efficiency
     console.print(
-        f"Walk-forward efficiency (OOS / IS): annual return {_fmt(wfe['annual_return'], 'ratio')}"
-        f", Sharpe ratio {_fmt(wfe['sharpe_ratio'], 'ratio')}  (n/a: in-sample figure <= 0)"
+        "Walk-forward efficiency (OOS / IS): annual return "
+        f"{fmt_value(wfe['annual_return'], 'ratio')}, Sharpe ratio "
+        f"{fmt_value(wfe['sharpe_ratio'], 'ratio')}  (n/a: in-sample figure <= 0)"
     )
     report = result.overfitting
     if report is not None:
         console.print(
-            f"Overfitting of the stitched OOS curve: PSR {_fmt(report.psr, 'ratio')}, DSR "
-            f"{_fmt(report.dsr, 'ratio')} over {report.n_trials:,} trials in all windows, "
-            f"MinTRL {_fmt(report.min_trl_years, 'ratio')} years"
+            f"Overfitting of the stitched OOS curve: PSR {fmt_value(report.psr, 'ratio')}, DSR "
+            f"{fmt_value(report.dsr, 'ratio')} over {report.n_trials:,} trials in all windows, "
+            f"MinTRL {fmt_value(report.min_trl_years, 'ratio')} years"
         )
         for line in report.verdict:
             console.print(f"- {escape(line)}")
@@ -186,8 +167,6 @@ def _print(result: WalkForwardResult, benchmark: pd.Series) -> None:
 
 
 def _print_windows(result: WalkForwardResult) -> None:
-    from alphaforge.analytics.walkforward_report import _day, _fmt  # noqa: PLC0415
-
     metric = result.metric
     names = list(result.studies[0].space) if result.studies else []
     grid = Table(box=box.SIMPLE_HEAD, title="Windows (train -> test)")
@@ -197,15 +176,15 @@ def _print_windows(result: WalkForwardResult) -> None:
     for row in result.windows.to_dict("records"):
         grid.add_row(
             str(row["window"]),
-            f"{_day(row['train_start'])} .. {_day(row['train_end'])}",
-            f"{_day(row['test_start'])} .. {_day(row['test_end'])}",
-            *(_fmt(row[n]) for n in names),
+            f"{fmt_day(row['train_start'])} .. {fmt_day(row['train_end'])}",
+            f"{fmt_day(row['test_start'])} .. {fmt_day(row['test_end'])}",
+            *(fmt_value(row[n]) for n in names),
             str(row["trials"]),
-            _fmt(row[f"is_{metric}"], "ratio"),
-            _fmt(row[f"oos_{metric}"], "ratio"),
-            _fmt(row["wfe"], "ratio"),
-            _fmt(row["oos_return"], "pct"),
-            _fmt(row["pbo"], "ratio"),
+            fmt_value(row[f"is_{metric}"], "ratio"),
+            fmt_value(row[f"oos_{metric}"], "ratio"),
+            fmt_value(row["wfe"], "ratio"),
+            fmt_value(row["oos_return"], "pct"),
+            fmt_value(row["pbo"], "ratio"),
         )
     console.print(grid)
 
@@ -221,21 +200,17 @@ def _metric_columns(result: WalkForwardResult, benchmark: pd.Series) -> list[tup
 
 
 def _print_metrics(result: WalkForwardResult, benchmark: pd.Series) -> None:
-    from alphaforge.analytics.walkforward_report import _FIGURES, _fmt  # noqa: PLC0415
-
     columns = _metric_columns(result, benchmark)
     grid = Table(box=box.SIMPLE_HEAD, title="In-sample vs out-of-sample")
     grid.add_column("figure")
     for label, _ in columns:
         grid.add_column(label, justify="right")
-    for field, label, kind in _FIGURES:
-        grid.add_row(label, *(_fmt(getattr(m, field), kind) for _, m in columns))
+    for field, label, kind in IS_OOS_FIGURES:
+        grid.add_row(label, *(fmt_value(getattr(m, field), kind) for _, m in columns))
     console.print(grid)
 
 
 def _print_stability(result: WalkForwardResult) -> None:
-    from alphaforge.analytics.walkforward_report import _fmt  # noqa: PLC0415
-
     frame = result.parameter_stability
     grid = Table(box=box.SIMPLE_HEAD, title="Parameter stability across windows")
     columns = [c for c in ("distinct", "changes", "mean", "std", "min", "max", "relative_step")
@@ -244,7 +219,7 @@ def _print_stability(result: WalkForwardResult) -> None:
     for column in columns:
         grid.add_column(column, justify="right")
     for name, row in frame.iterrows():
-        grid.add_row(str(name), *(_fmt(row[c]) for c in columns))
+        grid.add_row(str(name), *(fmt_value(row[c]) for c in columns))
     console.print(grid)
 
 

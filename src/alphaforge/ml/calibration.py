@@ -30,6 +30,13 @@ import numpy as np
 import pandas as pd
 
 from alphaforge.domain.errors import InvalidValueError
+from alphaforge.ml._oof import (
+    PurgedCVModel,
+    fit_fold,
+    model_outputs,
+    out_of_fold,
+    purged_splits,
+)
 from alphaforge.ml.base import Model, Task, load_model, make_model, register_model_kind
 from alphaforge.ml.models.trees import (
     class_labels,
@@ -155,7 +162,7 @@ _METHODS = {"temperature": TemperatureScaler, "isotonic": IsotonicCalibrator}
 
 
 @register_model_kind
-class CalibratedModel(Model):
+class CalibratedModel(PurgedCVModel):
     """Any classifier kind with calibrated probabilities.
 
     Parameters: ``base`` (a kind, "lightgbm" by default), ``base_params`` (its parameters),
@@ -174,19 +181,6 @@ class CalibratedModel(Model):
             raise InvalidValueError(f"calibrated: method must be one of {sorted(_METHODS)}")
         self.calibrator: TemperatureScaler | IsotonicCalibrator = _METHODS[method]()
         self.base_model: Model | None = None
-        self._t1: pd.Series | None = None
-
-    def fit(
-        self,
-        X: pd.DataFrame,
-        y: pd.Series,
-        sample_weight: pd.Series | None = None,
-        t1: pd.Series | None = None,
-    ) -> CalibratedModel:
-        """Fit base and calibrator as described in the module; ``t1`` = the labels' end times."""
-        self._t1 = t1
-        super().fit(X, y, sample_weight)
-        return self
 
     def _new_base(self) -> Model:
         kind = str(self.params.get("base", "lightgbm"))
@@ -195,7 +189,6 @@ class CalibratedModel(Model):
         )
 
     def _splits(self, X: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
-        from alphaforge.ml.stacking import purged_splits  # noqa: PLC0415
         from alphaforge.ml.validation import PurgedKFold, PurgedWalkForward  # noqa: PLC0415
 
         embargo = self.params.get("embargo", 0.01)
@@ -214,18 +207,14 @@ class CalibratedModel(Model):
         return purged_splits(X, self._t1, tail)
 
     def _fit(self, X: pd.DataFrame, y: pd.Series, sample_weight: pd.Series | None) -> None:
-        from alphaforge.ml.stacking import out_of_fold  # noqa: PLC0415
-
         weights_array(sample_weight, X)  # a clear error for bad weights, before the folds
         splits = self._splits(X)
         classes = list(self.classes or [])
         if self.params.get("cv") is None:
             train, test = splits[0]
-            base = self._new_base()
-            weights = None if sample_weight is None else sample_weight.iloc[train]
-            base.fit(X.iloc[train], y.iloc[train], sample_weight=weights)
-            held = base.predict_proba(X).reindex(columns=classes, fill_value=0.0)
-            self.calibrator.fit(held.to_numpy()[test], _codes(held, y.iloc[test]))
+            base = fit_fold(self._new_base, X, y, train, sample_weight)
+            held = model_outputs(base, X, test, classes)
+            self.calibrator.fit(held, encode_classes(y.iloc[test], classes))
             self.base_model = base
             return
         oof = out_of_fold(self._new_base, X, y, splits, classes, sample_weight)
