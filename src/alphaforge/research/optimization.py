@@ -304,17 +304,13 @@ def _check_score(score: Score, trials: Sequence[Trial]) -> None:
             return
 
 
-def _sampler(method: str, seed: int, rules: tuple[Constraint, ...]) -> optuna.samplers.BaseSampler:
+def _sampler(method: str, seed: int) -> optuna.samplers.BaseSampler:
     import optuna  # noqa: PLC0415  # imported on demand: grid/random sweeps do not need it
 
-    def constraints_of(trial: optuna.trial.FrozenTrial) -> Sequence[float]:
-        return list(trial.user_attrs.get("violations", [0.0] * len(rules)))
-
-    cf = constraints_of if rules else None
     seed %= 2**32  # Optuna's samplers take 32-bit seeds; task_seeds gives 64-bit ones
     if method == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, constraints_func=cf)
-    return optuna.samplers.NSGAIISampler(seed=seed, constraints_func=cf)
+        return optuna.samplers.TPESampler(seed=seed)
+    return optuna.samplers.NSGAIISampler(seed=seed)
 
 
 def _run_optuna(
@@ -336,7 +332,7 @@ def _run_optuna(
     study = optuna.create_study(
         study_name=f"alphaforge-{files.signature}",
         storage=files.storage(),
-        sampler=_sampler(method, seed, rules),
+        sampler=_sampler(method, seed),
         directions=[str(d) for d in score.directions],  # type: ignore[misc]
         load_if_exists=True,
     )
@@ -370,7 +366,8 @@ def _tell(
     if not all(math.isfinite(v) for v in values):
         study.tell(handle, state=optuna.trial.TrialState.FAIL)
         return
-    handle.set_user_attr("violations", [c.violation(trial.metrics) for c in rules])
+    for rule in rules:  # the samplers prefer sets that meet them (Optuna's trial constraints)
+        handle.set_constraint(str(rule), rule.violation(trial.metrics))
     study.tell(handle, list(values))
 
 
