@@ -83,13 +83,15 @@ class Group:
     """An order alone (``entry`` only), a bracket (``entry`` and exit ``legs``), or an OCO pair
     (``legs`` only). Legs are matched only while ``legs_active``."""
 
-    __slots__ = ("band", "entry", "legs", "legs_active")
+    __slots__ = ("band", "entry", "legs", "legs_active", "members")
 
     def __init__(self, entry: Working | None, legs: Sequence[Working] = ()) -> None:
         self.entry = entry
         self.legs = tuple(legs)
         self.legs_active = entry is None
         self.band: tuple[float, float] | None = None
+        # Entry first, then the legs (a group's members never change after it is made).
+        self.members: tuple[Working, ...] = self.legs if entry is None else (entry, *self.legs)
         for member in self.members:
             member.group = self
 
@@ -108,14 +110,15 @@ class Group:
         return band
 
     @property
-    def members(self) -> tuple[Working, ...]:
-        """Entry first, then the legs."""
-        return self.legs if self.entry is None else (self.entry, *self.legs)
-
-    @property
     def is_open(self) -> bool:
         """Whether any member is still working."""
-        return any(not member.done for member in self.members)
+        entry = self.entry
+        if entry is not None and not entry.done:
+            return True
+        for leg in self.legs:  # noqa: SIM110  # a loop beats any(genexpr): asked per match
+            if not leg.done:
+                return True
+        return False
 
     @property
     def sign(self) -> int:

@@ -49,18 +49,22 @@ def make_fill(
 ) -> Fill:
     """The domain ``Fill`` of ``working``; the fee is rounded to 1e-8 (ties to even)."""
     order = working.order
-    return Fill.create(
-        client_order_id=order.client_order_id,
-        trade_id=trade_id,
-        symbol=order.symbol,
-        side=order.side,
-        quantity=quantity,
-        price=price,
-        ts_event=ts,
-        fee=Decimal(repr(fee)).quantize(_FEE_QUANTUM, ROUND_HALF_EVEN),
-        fee_currency=working.instrument.currency,
-        liquidity_side=liquidity,
-        venue_order_id=working.venue_order_id,
+    intent = order.intent
+    # Fill(...) itself, not Fill.create: every number is a Decimal already (create would only
+    # pass them through ``to_decimal`` unchanged); the fill still checks itself.
+    return Fill(
+        order.client_order_id,
+        working.venue_order_id,
+        trade_id,
+        intent.symbol,
+        intent.side,
+        quantity,
+        price,
+        Decimal(repr(fee)).quantize(_FEE_QUANTUM, ROUND_HALF_EVEN),
+        working.instrument.currency,
+        liquidity,
+        ts,
+        ts,
     )
 
 
@@ -87,7 +91,7 @@ class Outbox:
                 ts_init=ts,
                 event_id=self.ids(),
                 client_order_id=order.client_order_id,
-                symbol=order.symbol,
+                symbol=order.intent.symbol,
                 venue_order_id=venue_order_id,
             )
         )
@@ -132,7 +136,16 @@ class Outbox:
 
     def filled(self, fill: Fill) -> None:
         """Queue ``OrderFilled``."""
-        self._events.append(OrderFilled.of(fill, event_id=self.ids()))
+        self._events.append(  # what OrderFilled.of(fill, event_id=...) builds, without the call
+            OrderFilled(
+                ts_event=fill.ts_event,
+                ts_init=fill.ts_init,
+                event_id=self.ids(),
+                client_order_id=fill.client_order_id,
+                symbol=fill.symbol,
+                fill=fill,
+            )
+        )
 
     def flush(self) -> None:
         """Deliver the queued events (re-entrant calls leave it to the outer delivery)."""

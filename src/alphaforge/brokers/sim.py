@@ -334,7 +334,7 @@ class SimulatedBroker:
                 )
             if order.client_order_id in self._seen:
                 raise InvalidValueError(f"order {order.client_order_id} was already submitted")
-        self._seen.update(order.client_order_id for order in orders)
+        self._seen.update([order.client_order_id for order in orders])
 
     def _venue_problem(
         self, order: Order, instrument: Instrument | None, *, exit_only: bool = False
@@ -362,9 +362,9 @@ class SimulatedBroker:
             self._open[working.order.client_order_id] = working
             self._out.accepted(working.order, working.venue_order_id, ts)
             if working is group.entry or group.legs_active:
-                self._matcher.start_trailing(working, self._last_bar.get(working.symbol))
+                self._matcher.start_trailing(working, self._last_bar.get(working.order.symbol))
                 self._matcher.join_queue(working)
-        symbol = group.members[0].symbol
+        symbol = group.members[0].order.intent.symbol
         self._book.setdefault(symbol, []).append(group)
         if self.fill_mode == "close":
             self._match_now(symbol, group)

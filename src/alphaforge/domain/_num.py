@@ -20,6 +20,10 @@ def to_decimal(value: DecimalLike, name: str) -> Decimal:
     """Return ``value`` as a finite ``Decimal``; anything else raises ``InvalidValueError``."""
     if type(value) is Decimal and value.is_finite():  # the common case on the order path
         return value
+    if type(value) is float:  # a price from a bar: the same conversion as below, without checks
+        converted = Decimal(repr(value))
+        if converted.is_finite():
+            return converted
     if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
         raise InvalidValueError(
             f"{name} must be a Decimal, int, float or str, got {type(value).__name__} {value!r}"
@@ -39,6 +43,8 @@ def to_decimal(value: DecimalLike, name: str) -> Decimal:
 
 def to_positive(value: DecimalLike, name: str) -> Decimal:
     """Return ``value`` as a ``Decimal`` that must be strictly positive."""
+    if type(value) is Decimal and value.is_finite() and value > 0:  # the order path's case
+        return value
     result = to_decimal(value, name)
     if result <= 0:
         raise InvalidValueError(f"{name} must be > 0, got {value!r}")

@@ -43,6 +43,21 @@ def _require_text(owner: str, name: str, value: object) -> None:
         raise InvalidValueError(f"{owner}.{name} must be a non-empty string, got {value!r}")
 
 
+def _plain_event(event: Event) -> bool:
+    """Whether ``event``'s common fields are already well formed (the fast path of the checks:
+    exact ``str`` and ``int`` values; anything else goes through the full checks)."""
+    event_id, ts_event, ts_init = event.event_id, event.ts_event, event.ts_init
+    return (
+        type(event_id) is str
+        and bool(event_id)
+        and type(ts_event) is int
+        and ts_event >= 0
+        and type(ts_init) is int
+        and ts_init >= 0
+        and event.correlation_id is None
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     """Base of every lifecycle event."""
@@ -55,6 +70,11 @@ class Event:
     correlation_id: str | None = None
 
     def __post_init__(self) -> None:
+        if _plain_event(self):
+            return
+        self._validate()
+
+    def _validate(self) -> None:
         owner = type(self).__name__
         _require_text(owner, "event_id", self.event_id)
         for name in ("ts_event", "ts_init"):
@@ -75,9 +95,29 @@ class OrderEvent(Event):
     symbol: str
 
     def __post_init__(self) -> None:
-        Event.__post_init__(self)
-        _require_text(type(self).__name__, "client_order_id", self.client_order_id)
-        _require_text(type(self).__name__, "symbol", self.symbol)
+        cid, symbol, ts_event, ts_init = (
+            self.client_order_id,
+            self.symbol,
+            self.ts_event,
+            self.ts_init,
+        )
+        if (  # what every producer sends, checked inline (the order path makes millions)
+            type(cid) is str
+            and cid
+            and type(symbol) is str
+            and symbol
+            and type(ts_event) is int
+            and ts_event >= 0
+            and type(ts_init) is int
+            and ts_init >= 0
+            and type(self.event_id) is str
+            and self.event_id
+            and self.correlation_id is None
+        ):
+            return
+        self._validate()
+        _require_text(type(self).__name__, "client_order_id", cid)
+        _require_text(type(self).__name__, "symbol", symbol)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,7 +181,8 @@ class OrderFilled(OrderEvent):
 
     def __post_init__(self) -> None:
         OrderEvent.__post_init__(self)
-        if (self.client_order_id, self.symbol) != (self.fill.client_order_id, self.fill.symbol):
+        fill = self.fill
+        if self.client_order_id != fill.client_order_id or self.symbol != fill.symbol:
             raise InvalidValueError(
                 f"OrderFilled for {self.client_order_id}/{self.symbol} wraps fill "
                 f"{self.fill.trade_id} of {self.fill.client_order_id}/{self.fill.symbol}"

@@ -27,6 +27,35 @@ def _check_ts(name: str, value: object) -> None:
         raise InvalidValueError(f"{name} must be int nanoseconds >= 0, got {value!r}")
 
 
+def _well_formed(fill: Fill) -> bool:
+    """Whether every field already has the exact type and range the checks would give it (the
+    fast path: anything else goes through the full checks and conversions)."""
+    quantity, price, fee = fill.quantity, fill.price, fill.fee
+    venue_order_id = fill.venue_order_id
+    return (
+        type(quantity) is Decimal
+        and type(price) is Decimal
+        and type(fee) is Decimal
+        and quantity.is_finite()
+        and quantity > 0
+        and price.is_finite()
+        and price > 0
+        and fee.is_finite()
+        and type(fill.side) is OrderSide
+        and type(fill.liquidity_side) is LiquiditySide
+        and type(fill.client_order_id) is str
+        and type(fill.trade_id) is str
+        and type(fill.symbol) is str
+        and type(fill.fee_currency) is str
+        and bool(fill.client_order_id and fill.trade_id and fill.symbol and fill.fee_currency)
+        and (venue_order_id is None or (type(venue_order_id) is str and venue_order_id != ""))
+        and type(fill.ts_event) is int
+        and fill.ts_event >= 0
+        and type(fill.ts_init) is int
+        and fill.ts_init >= 0
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Fill:
     """One execution: ``quantity`` of ``symbol`` at ``price``, for order ``client_order_id``.
@@ -48,6 +77,8 @@ class Fill:
     ts_init: int
 
     def __post_init__(self) -> None:
+        if _well_formed(self):  # a simulator's fill: exact types, nothing to convert
+            return
         _check_id("client_order_id", self.client_order_id)
         if self.venue_order_id is not None:
             _check_id("venue_order_id", self.venue_order_id)

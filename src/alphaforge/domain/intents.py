@@ -83,15 +83,11 @@ class OrderIntent:
     def __post_init__(self) -> None:
         if not isinstance(self.symbol, str) or not self.symbol:
             raise InvalidValueError(f"symbol must be a non-empty string, got {self.symbol!r}")
-        object.__setattr__(self, "side", _enum(OrderSide, self.side, "side"))
-        object.__setattr__(self, "order_type", _enum(OrderType, self.order_type, "order_type"))
-        tif = _enum(TimeInForce, self.time_in_force, "time_in_force")
-        object.__setattr__(self, "time_in_force", tif)
-        object.__setattr__(self, "quantity", to_positive(self.quantity, "quantity"))
-        for name in _PRICED:
-            object.__setattr__(self, name, to_positive_or_none(getattr(self, name), name))
-        self._check_fields()
-        self._check_trailing()
+        if not self._plain_market():  # the common case has nothing to convert or check
+            self._convert()
+            self._check_fields()
+            self._check_trailing()
+        tif = self.time_in_force
         if tif in _IMMEDIATE and self.order_type not in _IMMEDIATE_TYPES:
             raise InvalidValueError(
                 f"time_in_force {tif.value} is allowed for market and limit orders only, "
@@ -103,6 +99,32 @@ class OrderIntent:
             raise InvalidValueError(
                 f"client_order_id must be a non-empty string or None, got {self.client_order_id!r}"
             )
+
+    def _plain_market(self) -> bool:
+        """Whether this is a market order already in canonical form: exact enum members, a
+        finite positive ``Decimal`` quantity, no prices (what ``_convert`` would leave as is)."""
+        quantity = self.quantity
+        return (
+            self.order_type is OrderType.MARKET
+            and type(self.side) is OrderSide
+            and type(self.time_in_force) is TimeInForce
+            and type(quantity) is Decimal
+            and quantity.is_finite()
+            and quantity > 0
+            and self.limit_price is None
+            and self.stop_price is None
+            and self.trailing_offset is None
+            and self.trailing_offset_type is None
+        )
+
+    def _convert(self) -> None:
+        object.__setattr__(self, "side", _enum(OrderSide, self.side, "side"))
+        object.__setattr__(self, "order_type", _enum(OrderType, self.order_type, "order_type"))
+        tif = _enum(TimeInForce, self.time_in_force, "time_in_force")
+        object.__setattr__(self, "time_in_force", tif)
+        object.__setattr__(self, "quantity", to_positive(self.quantity, "quantity"))
+        for name in _PRICED:
+            object.__setattr__(self, name, to_positive_or_none(getattr(self, name), name))
 
     def _check_fields(self) -> None:
         given = {name for name in _PRICED if getattr(self, name) is not None}

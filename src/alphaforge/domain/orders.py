@@ -55,6 +55,7 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = MappingProxyTy
     }
 )
 _CANCELABLE = frozenset({S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED})
+_TERMINAL = frozenset(s for s in S if s.is_terminal)  # read per event: one set test, no property
 _BPS = Decimal(10_000)
 
 
@@ -88,7 +89,10 @@ class Order:
         "_trade_ids",
         "client_order_id",
         "intent",
+        "quantity",
+        "side",
         "stop_price",
+        "symbol",
         "ts_init",
         "venue_order_id",
     )
@@ -109,6 +113,14 @@ class Order:
                 f"client_order_id {chosen!r} differs from the intent's {intent.client_order_id!r}"
             )
         self.intent = intent
+        # Copies of the (frozen) intent's fields, read on every step of the order path: plain
+        # attributes cost a fraction of a property call.
+        self.symbol: str = intent.symbol
+        """The instrument's symbol."""
+        self.side: OrderSide = intent.side
+        """Buy or sell."""
+        self.quantity: Decimal = intent.quantity
+        """The ordered quantity (> 0)."""
         self.client_order_id: str = chosen
         self.ts_init = ts_init
         self.venue_order_id: str | None = None
@@ -127,21 +139,6 @@ class Order:
         )
 
     # ------------------------------------------------------------------ read side
-    @property
-    def symbol(self) -> str:
-        """The instrument's symbol."""
-        return self.intent.symbol
-
-    @property
-    def side(self) -> OrderSide:
-        """Buy or sell."""
-        return self.intent.side
-
-    @property
-    def quantity(self) -> Decimal:
-        """The ordered quantity (> 0)."""
-        return self.intent.quantity
-
     @property
     def order_type(self) -> OrderType:
         """Market, limit, stop, stop-limit or trailing stop."""
@@ -185,7 +182,7 @@ class Order:
     @property
     def is_terminal(self) -> bool:
         """Whether the order's life is over."""
-        return self._status.is_terminal
+        return self._status in _TERMINAL
 
     def has_fill(self, trade_id: str) -> bool:
         """Whether the fill with this venue ``trade_id`` was already applied."""
@@ -251,7 +248,7 @@ class Order:
         Raises ``IllegalTransitionError`` on a terminal or unsent order, ``InvalidValueError`` when
         the fill is for another order, symbol or side, repeats a trade id, or overfills.
         """
-        if self._status.is_terminal or self._status is S.INITIALIZED:
+        if self._status in _TERMINAL or self._status is S.INITIALIZED:
             raise self._illegal(S.FILLED, f"fill {fill.trade_id} on a {self._status.value} order")
         self._check_fill(fill)
         filled = self._filled_qty + fill.quantity
@@ -332,6 +329,20 @@ class Order:
             )
 
     def _check_fill(self, fill: Fill) -> None:
+        if (
+            fill.client_order_id != self.client_order_id
+            or fill.symbol != self.symbol
+            or fill.side != self.side
+        ):
+            self._mismatch(fill)
+        if fill.trade_id in self._trade_ids:
+            raise InvalidValueError(
+                f"order {self.client_order_id}: fill {fill.trade_id} was already applied"
+            )
+        self._check_venue_id(fill.venue_order_id)
+
+    def _mismatch(self, fill: Fill) -> None:
+        """Raise for a fill that names another order, symbol or side (if it does)."""
         mismatch = [
             f"{name} {got!r} != {want!r}"
             for name, got, want in (
@@ -346,8 +357,3 @@ class Order:
                 f"fill {fill.trade_id} does not belong to order {self.client_order_id}: "
                 + "; ".join(mismatch)
             )
-        if fill.trade_id in self._trade_ids:
-            raise InvalidValueError(
-                f"order {self.client_order_id}: fill {fill.trade_id} was already applied"
-            )
-        self._check_venue_id(fill.venue_order_id)

@@ -172,7 +172,7 @@ class ExecutionEngine:
             if fill.trade_id in self._trade_ids:
                 return  # a venue re-sent a fill: book it once
             self._trade_ids.add(fill.trade_id)
-            apply_event(order, event)
+            order.apply_fill(fill)  # what apply_event does for a fill: the ids match (looked up)
             self._ledger.apply(fill)
             self.fills.append(fill)
             reason = getattr(self._broker, "fill_reason", None)

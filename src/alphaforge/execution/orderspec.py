@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from alphaforge.domain.enums import OrderType, TimeInForce, TrailingOffsetType
+from alphaforge.domain.enums import OrderSide, OrderType, TimeInForce, TrailingOffsetType
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.orders import Order
 
@@ -71,14 +71,17 @@ class OrderSpec:
         if not quantity > 0.0:
             raise InvalidValueError(f"quantity must be > 0, got {quantity!r}")
         self.side_sign = side_sign
-        self.order_type = OrderType(order_type)
+        # The enum calls only convert strings: members (the order path's case) pass as they are
+        self.order_type = order_type if type(order_type) is OrderType else OrderType(order_type)
         self.quantity = float(quantity)
         self.leaves = float(quantity if leaves is None else leaves)
         self.limit = float(limit)
         self.stop = float(stop)
         self.trailing_offset = float(trailing_offset)
         self.trailing_bps = trailing_bps
-        self.time_in_force = TimeInForce(time_in_force)
+        self.time_in_force = (
+            time_in_force if type(time_in_force) is TimeInForce else TimeInForce(time_in_force)
+        )
         self.active_after = active_after
         self.tick = float(tick)
         self.client_order_id = client_order_id
@@ -107,23 +110,31 @@ class OrderSpec:
 
     @classmethod
     def from_order(cls, order: Order, *, active_after: int, tick: float = 0.0) -> OrderSpec:
-        """Copy ``order`` (its current ``leaves_qty`` and ``stop_price``) into a spec."""
+        """Copy ``order`` (its current ``leaves_qty`` and ``stop_price``) into a spec.
+
+        Fields are set directly, without ``__init__``'s checks: an ``Order``'s intent was checked
+        when it was made (a positive quantity, the prices its type needs, all positive), so the
+        checks could not fail here, and this runs once for every order a backtest sends.
+        """
         intent = order.intent
         offset = intent.trailing_offset
-        return cls(
-            side_sign=order.side.sign,
-            order_type=intent.order_type,
-            quantity=float(intent.quantity),
-            leaves=float(order.leaves_qty),
-            limit=_NAN if intent.limit_price is None else float(intent.limit_price),
-            stop=_NAN if order.stop_price is None else float(order.stop_price),
-            trailing_offset=_NAN if offset is None else float(offset),
-            trailing_bps=intent.trailing_offset_type is TrailingOffsetType.BASIS_POINTS,
-            time_in_force=intent.time_in_force,
-            active_after=active_after,
-            tick=tick,
-            client_order_id=order.client_order_id,
-        )
+        limit, stop = intent.limit_price, order.stop_price
+        spec = cls.__new__(cls)
+        spec.side_sign = 1 if intent.side is OrderSide.BUY else -1
+        spec.order_type = intent.order_type
+        spec.quantity = float(intent.quantity)
+        spec.leaves = float(order.leaves_qty)
+        spec.limit = _NAN if limit is None else float(limit)
+        spec.stop = _NAN if stop is None else float(stop)
+        spec.trailing_offset = _NAN if offset is None else float(offset)
+        spec.trailing_bps = intent.trailing_offset_type is TrailingOffsetType.BASIS_POINTS
+        spec.time_in_force = intent.time_in_force
+        spec.active_after = active_after
+        spec.tick = float(tick)
+        spec.client_order_id = order.client_order_id
+        spec.triggered = False
+        spec.session = None
+        return spec
 
     @property
     def is_immediate(self) -> bool:

@@ -158,7 +158,10 @@ class Ledger:
 
     def instrument(self, symbol: str) -> Instrument:
         """The instrument traded as ``symbol``."""
-        return self._instruments[self._index(symbol)]
+        try:
+            return self._instruments[self._slot[symbol]]  # _index inlined: a hot path
+        except KeyError:
+            raise self._unknown(symbol) from None
 
     def set_fx_rate(self, currency: str, rate_to_base: float) -> None:
         """Set the value of one unit of ``currency`` in base currency (the base is always 1).
@@ -286,7 +289,10 @@ class Ledger:
 
     def position(self, symbol: str) -> Position:
         """The position in ``symbol`` (flat if never traded); the ledger's own object."""
-        return self._positions[self._index(symbol)]
+        try:
+            return self._positions[self._slot[symbol]]  # _index inlined: a hot path
+        except KeyError:
+            raise self._unknown(symbol) from None
 
     def positions(self) -> dict[str, Position]:
         """The open (non-flat) positions by symbol."""
@@ -367,7 +373,10 @@ class Ledger:
 
     def last_price(self, symbol: str) -> float:
         """The last mark of ``symbol`` (its first fill price before any mark; NaN before both)."""
-        return self._last[self._index(symbol)]
+        try:
+            return self._last[self._slot[symbol]]  # _index inlined: a hot path
+        except KeyError:
+            raise self._unknown(symbol) from None
 
     def unrealized_pnl(self, symbol: str | None = None) -> float:
         """What closing at the last marks would realize before fees, in base at current rates."""

@@ -156,13 +156,19 @@ class BacktestContext:
         self._primary = primary  # each symbol's default stream: its finest bars, else its trades
         self._symbols = tuple(primary)
         self.now_ns = 0
+        self._now_ns = 0  # the time ``_now`` holds (``now`` caches its last conversion)
+        self._now = ns_to_dt(0)
 
     # ------------------------------------------------------------------ reading
 
     @property
     def now(self) -> datetime:
         """The current event's time (UTC)."""
-        return ns_to_dt(self.now_ns)
+        ns = self.now_ns
+        if ns != self._now_ns:  # many bars share a time: convert once per time (immutable)
+            self._now = ns_to_dt(ns)
+            self._now_ns = ns
+        return self._now
 
     @property
     def symbols(self) -> Sequence[str]:
@@ -425,9 +431,13 @@ class BacktestContext:
 def unit_value_fn(ledger: Ledger) -> Callable[[str], float]:
     """Return a function: one unit's base-currency value at the last mark."""
 
+    factors: dict[str, float] = {}  # float(multiplier) by symbol: an instrument is frozen
+
     def unit(symbol: str) -> float:
-        price = ledger.last_price(symbol)
-        instrument = ledger.instrument(symbol)
-        return price * float(instrument.multiplier)
+        price = ledger.last_price(symbol)  # first: an unknown symbol raises here, as before
+        factor = factors.get(symbol)
+        if factor is None:
+            factor = factors[symbol] = float(ledger.instrument(symbol).multiplier)
+        return price * factor
 
     return unit

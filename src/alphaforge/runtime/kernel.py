@@ -139,6 +139,8 @@ class Kernel:
         for state in streams:
             state.execution = id(state) in execution
         strategy.on_start(ctx)
+        if not _listens(strategy):  # nothing would hear the news: skip collecting it
+            self.engine.set_listener(None)
         with _fewer_collections():
             if self._events is None:
                 self._loop(streams, stream_of, start)
@@ -147,6 +149,7 @@ class Kernel:
         strategy.on_stop(ctx)
         if self._notes:
             self._deliver()
+        self.engine.set_listener(self._on_order_event)
         if self._stamps:
             self.recorder.extend(
                 np.frombuffer(self._stamps, dtype=np.int64),
@@ -397,6 +400,16 @@ class Kernel:
                 strategy.on_event(event, ctx)
         if self._notes:  # a callback sent orders that were answered at once
             self._deliver()
+
+
+def _listens(strategy: _BaseStrategy) -> bool:
+    """Whether ``strategy`` has its own ``on_fill`` or ``on_event`` (the base ones do nothing,
+    so a strategy without either gains nothing from the kernel collecting order news)."""
+    own = getattr(strategy, "__dict__", {})
+    return any(
+        name in own or getattr(type(strategy), name, None) is not getattr(_BaseStrategy, name)
+        for name in ("on_fill", "on_event")
+    )
 
 
 @contextmanager

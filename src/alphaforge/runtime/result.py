@@ -148,16 +148,16 @@ def _utc(ns: Sequence[int] | np.ndarray) -> pd.DatetimeIndex:
 
 
 def fills_frame(fills: Sequence[Fill], reasons: Sequence[str | None]) -> pd.DataFrame:
-    """One row per fill, in execution order."""
+    """One row per fill, in execution order (``str`` of a ``StrEnum`` member is its value)."""
     return pd.DataFrame(
         {
             "ts": _utc([f.ts_event for f in fills]),
             "symbol": [f.symbol for f in fills],
-            "side": [f.side.value for f in fills],
+            "side": [str(f.side) for f in fills],
             "quantity": [float(f.quantity) for f in fills],
             "price": [float(f.price) for f in fills],
             "fee": [float(f.fee) for f in fills],
-            "liquidity": [f.liquidity_side.value for f in fills],
+            "liquidity": [str(f.liquidity_side) for f in fills],
             "client_order_id": [f.client_order_id for f in fills],
             "trade_id": [f.trade_id for f in fills],
             "reason": list(reasons),
@@ -176,13 +176,13 @@ def orders_frame(orders: Sequence[Order]) -> pd.DataFrame:
             "client_order_id": [o.client_order_id for o in orders],
             "created": _utc([o.ts_init for o in orders]),
             "symbol": [o.symbol for o in orders],
-            "side": [o.side.value for o in orders],
-            "type": [o.intent.order_type.value for o in orders],
+            "side": [str(o.side) for o in orders],
+            "type": [str(o.intent.order_type) for o in orders],
             "quantity": [float(o.quantity) for o in orders],
             "limit_price": [num(o.intent.limit_price) for o in orders],
             "stop_price": [num(o.intent.stop_price) for o in orders],
-            "time_in_force": [o.intent.time_in_force.value for o in orders],
-            "status": [o.status.value for o in orders],
+            "time_in_force": [str(o.intent.time_in_force) for o in orders],
+            "status": [str(o.status) for o in orders],
             "filled_quantity": [float(o.filled_qty) for o in orders],
             "avg_fill_price": [num(o.avg_fill_px) for o in orders],
             "updated": _utc([o.ts_last for o in orders]),
@@ -224,8 +224,11 @@ def build_trades(
     """Round trips from the fills (see the module docstring)."""
     rows: list[dict[str, Any]] = []
     open_: dict[str, _Open] = {}
+    mults: dict[str, float] = {}  # float(multiplier) by symbol, converted once
     for fill, reason in zip(fills, reasons, strict=True):
-        mult = float(instruments[fill.symbol].multiplier)
+        mult = mults.get(fill.symbol)
+        if mult is None:
+            mult = mults[fill.symbol] = float(instruments[fill.symbol].multiplier)
         sign = 1 if fill.side is OrderSide.BUY else -1
         qty, px, fee = float(fill.quantity), float(fill.price), float(fill.fee)
         why = _exit_reason(fill, reason, orders)
@@ -275,7 +278,7 @@ def _row(
     times = bar_times.get(symbol)
     held = 0
     if times is not None:
-        held = int(np.searchsorted(times, exit_ts) - np.searchsorted(times, trade.entry_ts))
+        held = int(times.searchsorted(exit_ts) - times.searchsorted(trade.entry_ts))
     return {
         "symbol": symbol,
         "side": "long" if trade.side > 0 else "short",
