@@ -89,3 +89,13 @@ def test_an_unknown_strategy_is_not_found() -> None:
     result = runner.invoke(app, ["optimize", "sma_crosss", "--backend", "serial"])
     assert result.exit_code == ExitCode.NOT_FOUND
     assert "did you mean 'sma_cross'" in result.output
+
+
+def test_undefined_statistics_read_n_a() -> None:
+    """One set: no spread across trials, so DSR and PBO are undefined and say so."""
+    result = runner.invoke(app, ["optimize", "sma_cross", "--data", "spx_daily", "--end",
+                                 "2006-12-29", "--space", "fast=10", "--space", "slow=50",
+                                 "--backend", "serial"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "None" not in result.output
+    assert "DSR undefined" in result.output

@@ -128,6 +128,8 @@ def _command(argv: list[str]) -> str:
 
 
 def _fmt(value: Any) -> str:
+    if value is None:  # an undefined figure (JSON-safe dicts turn NaN into None)
+        return "n/a"
     if isinstance(value, float):
         return f"{value:.4g}" if math.isfinite(value) else "n/a"
     return str(value)
