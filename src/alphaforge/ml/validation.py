@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -93,7 +94,7 @@ class _Gap:
         return self.bars if self.fraction == 0 else math.ceil(self.fraction * n_dates)
 
 
-class _PurgedSplitter:
+class _PurgedSplitter(ABC):
     """What the splitters share: t1 resolution, purging, embargo and the sklearn protocol."""
 
     def __init__(self, embargo: Embargo, t1: pd.Series | Labels | None) -> None:
@@ -103,9 +104,9 @@ class _PurgedSplitter:
         if self.t1 is not None:
             _check_t1_series(self.t1)
 
+    @abstractmethod
     def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
         """Return the number of splits (scikit-learn's protocol; the arguments are ignored)."""
-        raise NotImplementedError
 
     def split(
         self,
@@ -131,8 +132,9 @@ class _PurgedSplitter:
                 )
             yield np.flatnonzero(train), np.flatnonzero(test)
 
+    @abstractmethod
     def _blocks(self, samples: _Samples) -> Iterator[list[_Block]]:
-        raise NotImplementedError
+        """Each split's test blocks: (mask of test samples, span start, span end)."""
 
     def _purged(self, samples: _Samples, blocks: list[_Block]) -> np.ndarray:
         """Samples whose window meets a test block's span or starts in the embargo after it."""
@@ -160,8 +162,9 @@ class _PurgedSplitter:
         params = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
         return f"{type(self).__name__}({params}, embargo={self.embargo!r}, t1={held})"
 
+    @abstractmethod
     def _params(self) -> dict[str, object]:
-        raise NotImplementedError
+        """The constructor arguments shown by ``repr`` (embargo and t1 aside)."""
 
 
 class PurgedKFold(_PurgedSplitter):

@@ -17,6 +17,7 @@ Neither takes NaN features: drop or fill the warm-up rows first (trees accept th
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -59,8 +60,9 @@ class _Scaled(Model):
         super().__init__(task=task, seed=seed, **params)
         self._estimator: Any = None
 
+    @abstractmethod
     def _build(self) -> Any:
-        raise NotImplementedError
+        """The unfitted scikit-learn estimator of this kind."""
 
     def _fit(self, X: pd.DataFrame, y: pd.Series, sample_weight: pd.Series | None) -> None:
         from sklearn.pipeline import make_pipeline  # noqa: PLC0415

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 import warnings
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -104,8 +105,9 @@ class _Booster(Model):
             return encode_classes(y, list(self.classes or []))
         return y.to_numpy(dtype=np.float64)
 
+    @abstractmethod
     def _raw(self, values: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The booster's raw output for rows of feature values."""
 
     def _predict(self, X: pd.DataFrame) -> np.ndarray:
         raw = self._raw(X.to_numpy())
