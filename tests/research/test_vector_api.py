@@ -182,3 +182,15 @@ def test_frames_must_be_utc_and_aligned() -> None:
         run_vector(frame, other, weights=np.zeros(frame.shape))
     with pytest.raises(InvalidValueError, match="columns"):
         run_vector(frame, weights=pd.DataFrame(np.zeros(frame.shape), index=frame.index))
+
+
+def test_a_run_without_fills_has_cash_and_flat_positions() -> None:
+    """Every order denied (no asset may weigh more than 0.3): nothing fills, nothing moves."""
+    weights = np.full(STOCKS.shape, np.nan)
+    weights[::50] = 1 / 3
+    result = run_vector(STOCKS, weights=weights, max_position_weight=0.3)
+    assert result.n_fills == 0
+    assert set(result.orders.status) == {2}
+    np.testing.assert_array_equal(result.cash, np.full(len(STOCKS), 100_000.0))
+    np.testing.assert_array_equal(result.positions, np.zeros(STOCKS.shape))
+    assert (result.to_frames().equity["equity"] == 100_000.0).all()

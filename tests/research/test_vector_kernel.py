@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alphaforge.data.bundled import load_dataset
+from alphaforge.domain.errors import InvalidValueError
 from alphaforge.research import run_vector
 from alphaforge.research._grid import (
     decimal_grid,
@@ -96,6 +97,32 @@ def test_kernel_equals_the_python_reference(
     assert fast.exact_cash
 
 
+@given(
+    start=st.integers(0, 4000),
+    length=st.integers(2, 300),
+    seed=st.integers(0, 2**32 - 1),
+    density=st.sampled_from([0.01, 0.1, 0.5]),
+    holes=st.sampled_from([0.0, 0.05, 0.3]),
+    settings=rules,
+)
+def test_one_asset_kernel_equals_the_python_reference(
+    start: int, length: int, seed: int, density: float, holes: float, settings: dict[str, Any]
+) -> None:
+    """One asset runs its own loop (quiet stretches apart from fills and decisions)."""
+    opens, closes = prices()
+    column = seed % 2
+    o = opens[start : start + length, column].copy()
+    c = closes[start : start + length, column].copy()
+    rng = np.random.default_rng(seed)
+    c[rng.random(c.shape) < holes] = np.nan  # missing bars, in and between quiet stretches
+    w = rng.uniform(-1.2, 1.2, c.shape).round(2)
+    w[rng.random(c.shape) >= density] = np.nan
+    kw = {**settings, "weights": w}
+    fast = run_vector(c, o, **kw)
+    slow = run_vector(c, o, implementation="python", **kw)
+    same(fast, slow)
+
+
 def test_kernel_equals_the_reference_on_a_long_real_run() -> None:
     opens, closes = prices()
     rng = np.random.default_rng(7)
@@ -164,3 +191,26 @@ def test_decimal_grid_reads_steps(step: object, expected: tuple[int, int]) -> No
 def test_decimal_grid_refuses_bad_steps(step: object) -> None:
     with pytest.raises(ValueError, match="step"):
         decimal_grid(step, "step")
+
+
+def test_more_steps_than_floats_count_stay_close_and_too_many_are_refused() -> None:
+    # 12 trillion of cash in lots of 1e-8: ~1e18 lots at S&P prices, past 2**53, where k and
+    # k + 1 lots can be the same float (the exact rounding's unit corrections once ran for
+    # hours): rounding is approximate there, and close to the Python reference.
+    opens, closes = prices()
+    kw: dict[str, Any] = {
+        "weights": np.where(np.arange(300) % 50 == 0, 0.5, np.nan)[:, None],
+        "cash": "12345678901234.56",
+        "lot_size": "0.00000001",
+        "tick_size": "0.00000001",
+    }
+    o, c = opens[:300, :1], closes[:300, :1]
+    fast = run_vector(c, o, **kw)
+    assert not fast.exact_cash
+    assert fast.n_fills == 6
+    slow = run_vector(c, o, implementation="python", **kw)
+    np.testing.assert_allclose(fast.equity, slow.equity, rtol=1e-12)
+    # At prices near 1, past 2**63 lots no int64 holds the order (it once went silently unfilled)
+    with pytest.raises(InvalidValueError, match="2\\*\\*63 lots"):
+        run_vector(c / 1000, o / 1000, **kw)
+    assert floor_steps(2.0**60, 1, 0) == 2**60

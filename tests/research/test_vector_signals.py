@@ -14,7 +14,7 @@ import pytest
 
 from alphaforge.data.bundled import load_dataset
 from alphaforge.domain.errors import InvalidValueError
-from alphaforge.indicators import RSI, SMA
+from alphaforge.indicators import RSI, SMA, sma
 from alphaforge.research import (
     buy_and_hold_weights,
     rebalance_weights,
@@ -22,6 +22,7 @@ from alphaforge.research import (
     signals_to_weights,
     sma_cross_weights,
 )
+from alphaforge.research.signals import cross_weights
 
 SPX = load_dataset("spx_daily")["close"]
 STOCKS = load_dataset("stocks20_close")[["AAPL", "KO", "XOM"]]
@@ -67,6 +68,38 @@ def test_sma_cross_weights_follow_the_strategy(fast: int, slow: int) -> None:
     ours = sma_cross_weights(closes, fast, slow)
     np.testing.assert_array_equal(ours, strategy_sma_cross(closes, fast, slow, 0.0, 1.0))
     assert np.count_nonzero(~np.isnan(ours)) > 5
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["random", "steps", "constant", "ulps", "signed", "negative", "magnitudes", "walk", "infinite"],
+)
+def test_sma_cross_in_one_pass_equals_the_two_smas(kind: str) -> None:
+    """The fused pass (most comparisons without dividing) against ``sma`` + ``cross_weights``,
+    on the hard cases: equal averages (ties, flat prices), signs, extreme magnitudes."""
+    rng = np.random.default_rng(len(kind))
+    for _ in range(400):
+        n = int(rng.integers(1, 150))
+        x = {
+            "random": lambda n: rng.random(n) * 10,
+            "steps": lambda n: np.round(rng.random(n) * 3) + 1,
+            "constant": lambda n: np.full(n, 1.7),
+            "ulps": lambda n: 1.7 + rng.integers(-3, 4, n) * 2.0**-52,  # averages a hair apart
+            "signed": rng.standard_normal,
+            "negative": lambda n: -1.7 - rng.integers(-3, 4, n) * 2.0**-52,
+            "magnitudes": lambda n: 10.0 ** rng.uniform(-320, 308, n),
+            "walk": lambda n: np.cumsum(rng.standard_normal(n)) * 1e-3 + 1,
+            "infinite": lambda n: np.where(rng.random(n) < 0.05, np.inf, rng.random(n)),
+        }[kind](n)
+        fast = int(rng.integers(1, 10))
+        slow = int(rng.integers(fast + 1, 40))
+        start = int(rng.integers(0, 60))
+        mode = "long_short" if rng.random() < 0.5 else "long_only"
+        got = np.asarray(sma_cross_weights(x, fast, slow, mode, start=start))
+        want = np.empty_like(x)
+        down = -1.0 if mode == "long_short" else 0.0
+        cross_weights(sma(x, fast), sma(x, slow), start, 1.0, down, want)
+        np.testing.assert_array_equal(got, want)
 
 
 def test_long_short_mode_and_start() -> None:

@@ -21,7 +21,8 @@ magnitudes under ``10**14`` grid steps (``docs/research.md``; the property tests
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, cast
 
@@ -40,6 +41,7 @@ __all__ = [
     "inline",
     "kernel",
     "round_steps",
+    "step_range",
     "trunc_delta",
 ]
 
@@ -51,6 +53,12 @@ KERNEL: dict[str, Any] = {"cache": True, "_nrt": False, "error_model": "numpy"}
 INLINE: dict[str, Any] = {**KERNEL, "inline": "always"}
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Beyond 2**53 grid steps a float holds whole numbers of steps only: rounding there is
+#: approximate (runs that large keep inexact cash, ``VectorResult.exact_cash``).
+_STEP_LIMIT = 2.0**53
+_INT_LIMIT = 2.0**63  # steps are counted in int64
+_TOO_MANY_STEPS = "a quantity, price or fee of 2**63 grid steps or more"
 
 
 def kernel(fn: F) -> F:
@@ -104,13 +112,32 @@ def grid_value(k: int, num: int, e: int) -> float:
     return float(float(k * num) / P10[e])
 
 
+@contextmanager
+def step_range() -> Iterator[None]:
+    """Turn the kernels' step overflow (see ``floor_steps``) into an error a user can act on."""
+    try:
+        yield
+    except OverflowError as error:
+        if str(error) != _TOO_MANY_STEPS:
+            raise
+        raise InvalidValueError(
+            "a target quantity, price or fee reached 2**63 lots, ticks or fee steps (1e-8), "
+            "more than the vectorized engine can count: use a coarser lot_size or tick_size, "
+            "or less cash"
+        ) from None
+
+
 @inline
 def floor_steps(x: float, num: int, e: int) -> int:
     """Return the largest ``k`` with ``k * num / 10**e <= Decimal(repr(x))``."""
     y = float(x * P10[e])  # an estimate: corrected below
+    if y >= _INT_LIMIT or y <= -_INT_LIMIT:  # no int64 holds k * num: the kernel cannot go on
+        raise OverflowError(_TOO_MANY_STEPS)
     if num != 1:
         y /= num
     k = math.floor(y)
+    if y >= _STEP_LIMIT or y <= -_STEP_LIMIT:  # floats no longer tell k from k + 1 there: the
+        return k  # corrections below would step one by one through millions of equal values
     while grid_value(k + 1, num, e) <= x:
         k += 1
     while grid_value(k, num, e) > x:

@@ -431,7 +431,74 @@ def _fail(acct: np.ndarray, code: int, t: int, i: int) -> None:
 
 
 @kernel
-def _run_one(  # noqa: C901, PLR0912  # the hot loop, written out on purpose
+def _quiet(  # the account's registers go in and come back out
+    close: np.ndarray,
+    weights: np.ndarray,
+    equity_out: np.ndarray,
+    start: int,
+    pos: float,
+    mult: float,
+    cash: float,
+    last: float,
+    mv: float,
+) -> tuple[int, float, float]:
+    """Run bars from ``start`` while nothing happens (no order waits, no weight, a close in
+    (0, inf) or NaN): mark and record the equity. Stop at the first bar that needs more
+    (returned, unrecorded; the length when none) and return it with ``last`` and ``mv``.
+
+    A function of its own, so that its few values stay in registers (inside the full loop
+    they were spilled), and without the drawdown halt (``_quiet_watch`` follows the peak)."""
+    n = close.shape[0]
+    for t in range(start, n):
+        c = close[t]
+        if c > 0.0:  # a bar (NaN compares false)
+            if c == np.inf or not math.isnan(weights[t]):
+                return t, last, mv
+            last = c
+            mv = pos * c * mult
+        elif not math.isnan(c):
+            return t, last, mv
+        equity_out[t] = cash + (0.0 + mv)  # the ledger's sum, which starts from 0.0
+    return n, last, mv
+
+
+@kernel
+def _quiet_watch(  # the account's registers go in and come back out
+    close: np.ndarray,
+    weights: np.ndarray,
+    equity_out: np.ndarray,
+    start: int,
+    pos: float,
+    mult: float,
+    cash: float,
+    last: float,
+    mv: float,
+    peak: float,
+    halt: float,
+) -> tuple[int, float, float, float, bool]:
+    """``_quiet`` that also follows the peak and stops after the bar where the drawdown
+    reaches ``halt`` (returns that the halt tripped)."""
+    n = close.shape[0]
+    for t in range(start, n):
+        c = close[t]
+        if c > 0.0:  # a bar (NaN compares false)
+            if c == np.inf or not math.isnan(weights[t]):
+                return t, last, mv, peak, False
+            last = c
+            mv = pos * c * mult
+        elif not math.isnan(c):
+            return t, last, mv, peak, False
+        e = cash + (0.0 + mv)  # the ledger's sum, which starts from 0.0
+        equity_out[t] = e
+        if e > peak:
+            peak = e
+        elif peak > 0.0 and 1.0 - e / peak >= halt:
+            return t + 1, last, mv, peak, True
+    return n, last, mv, peak, False
+
+
+@kernel
+def _run_one(  # noqa: C901, PLR0912, PLR0915  # the hot loop, written out on purpose
     open_: np.ndarray,
     close: np.ndarray,
     weights: np.ndarray,
@@ -443,21 +510,38 @@ def _run_one(  # noqa: C901, PLR0912  # the hot loop, written out on purpose
     rec: Records,
 ) -> None:
     """One asset (1-D inputs): the account lives in registers while nothing happens (most
-    bars), and goes back to the arrays only around a fill or a decision (~3x faster)."""
+    bars, ``_quiet``), and goes back to the arrays only around a fill or a decision. The
+    peak equity is followed only while a drawdown halt is watched: nothing else reads it."""
     oi, oq, fi, ff, equity_out = rec.oi, rec.oq, rec.fi, rec.ff, rec.equity
     waiting = ai[0, AI_PEND_N] > 0
     pos, mult = af[0, AF_POS], af[0, AF_MULT]
     last, mv = af[0, AF_LAST], af[0, AF_MV]
     cash, peak, halt = money[MONEY_CASH], money[MONEY_PEAK], money[MONEY_HALT]
     watch = not math.isnan(halt) and acct[ACCT_STATE] != HALTED
-    top = 0.0  # the largest close: an infinite one is reported after the loop (cheaper)
-    for t in range(close.shape[0]):
+    infinite = False  # an infinite close is reported after the loop (cheaper)
+    n = close.shape[0]
+    t = 0
+    while t < n:
+        if not waiting:
+            if watch:
+                t, last, mv, peak, halted = _quiet_watch(
+                    close, weights, equity_out, t, pos, mult, cash, last, mv, peak, halt
+                )
+                if halted:
+                    acct[ACCT_STATE] = HALTED
+                    watch = False
+                    continue
+            else:
+                t, last, mv = _quiet(close, weights, equity_out, t, pos, mult, cash, last, mv)
+            if t == n:
+                break
         c = close[t]
         if not math.isnan(c):
             if c <= 0.0:
                 _fail(acct, ERR_CLOSE, t, 0)
                 return
-            top = max(top, c)
+            if c == np.inf:
+                infinite = True
             w = weights[t]
             if waiting or not math.isnan(w):  # a fill or a decision: through the arrays
                 if abs(w) == np.inf:
@@ -480,16 +564,19 @@ def _run_one(  # noqa: C901, PLR0912  # the hot loop, written out on purpose
                 mv = pos * c * mult
         e = cash + (0.0 + mv)  # the ledger's sum, which starts from 0.0
         equity_out[t] = e
-        if e > peak:
+        if not watch:
+            pass
+        elif e > peak:
             peak = e
-        elif watch and peak > 0.0 and 1.0 - e / peak >= halt:
+        elif peak > 0.0 and 1.0 - e / peak >= halt:
             acct[ACCT_STATE] = HALTED
             watch = False
+        t += 1
     af[0, AF_LAST] = last
     af[0, AF_MV] = mv
     money[MONEY_PEAK] = peak
-    if top == np.inf:
-        for t in range(close.shape[0]):
+    if infinite:
+        for t in range(n):
             if close[t] == np.inf:
                 _fail(acct, ERR_CLOSE, t, 0)
                 return

@@ -45,6 +45,7 @@ FloatArray: TypeAlias = npt.NDArray[np.float64]
 PricesLike: TypeAlias = pd.DataFrame | pd.Series | npt.ArrayLike
 WeightsOut: TypeAlias = pd.DataFrame | pd.Series | FloatArray
 Column: TypeAlias = Callable[[FloatArray, FloatArray, int], None]
+Whole: TypeAlias = Callable[[FloatArray, FloatArray, int], bool]
 
 #: Rebalancing calendars: a new period starts when the UTC day / ISO week / month / quarter /
 #: year of a bar's timestamp differs from the previous bar's.
@@ -71,6 +72,87 @@ def cross_weights(
                 state = now
                 x = up if now == 1 else down
         out[t] = x
+
+
+#: ``_sma_cross_nb``'s margin, and the range where its products are exact to half an ulp.
+_MARGIN = 1.0 + 2.0**-40
+_TINY, _HUGE = 2.0**-900, 2.0**900
+
+
+@kernel
+def _sma_cross_nb(  # the two windows, the rule and the output
+    x: FloatArray, fast: int, slow: int, start: int, up: float, down: float, out: FloatArray
+) -> bool:
+    """``cross_weights(sma(x, fast), sma(x, slow), ...)`` in one pass, without the two SMA
+    arrays: the same running sums, added and subtracted in the same order as ``sma_into``, so
+    every SMA value is bit for bit the same; side by side, the processor overlaps the two
+    chains of additions.
+
+    The comparison ``sum_f / fast > sum_s / slow`` gives the same answer as on the divided
+    values, but mostly without dividing (a division costs as much as the rest of a bar).
+    While long (``state == 1``), ``a = sum_f * slow`` and ``b = sum_s * fast`` are, within
+    ``_TINY`` and ``_HUGE``, normal products within half an ulp (2**-53) of the exact ones
+    (windows are shorter than the data, far below 2**40), so ``a > b * _MARGIN`` puts the
+    exact averages more than 2**-41 apart relatively, further than their roundings (2**-53
+    each) can close: the divided values still compare greater, and the state stays. Flat
+    (``state == 0``) is the mirror image. Near a cross, or out of that range, the averages
+    are divided and compared as ``cross_weights`` does.
+
+    Returns False, with ``out`` written, when ``x`` holds a NaN (a missing bar: the caller
+    takes the general path, which skips them). A NaN, once added, stays in both sums, which
+    include every value of ``x``: no test per bar (an infinite value makes them NaN too, and
+    takes the general path)."""
+    n = x.shape[0]
+    total_f = 0.0
+    total_s = 0.0
+    warm_f = min(fast - 1, n)
+    warm_s = min(slow - 1, n)
+    for t in range(warm_f):  # both windows fill up
+        v = x[t]
+        total_f += v
+        total_s += v
+        out[t] = np.nan
+    for t in range(warm_f, warm_s):  # the fast SMA is ready, the slow one fills up
+        v = x[t]
+        total_f += v
+        total_f -= x[t - fast + 1]
+        total_s += v
+        out[t] = np.nan
+    begin = min(max(start, warm_s), n)
+    for t in range(warm_s, begin):  # both ready, before ``start``: no decision yet
+        v = x[t]
+        total_f += v
+        total_f -= x[t - fast + 1]
+        total_s += v
+        total_s -= x[t - slow + 1]
+        out[t] = np.nan
+    state = -1
+    p, q = float(fast), float(slow)
+    for t in range(begin, n):
+        v = x[t]
+        total_f += v
+        value_f = total_f
+        total_f -= x[t - fast + 1]
+        total_s += v
+        value_s = total_s
+        total_s -= x[t - slow + 1]
+        # the state stays: most bars, told without dividing (docstring)
+        a, b = value_f * q, value_s * p
+        if state == 1 and b > _TINY and a < _HUGE and a > b * _MARGIN:
+            out[t] = np.nan
+            continue
+        if state == 0 and a > _TINY and b < _HUGE and b > a * _MARGIN:
+            out[t] = np.nan
+            continue
+        w = np.nan
+        s = value_s / slow
+        if not math.isnan(s):
+            now = 1 if value_f / fast > s else 0
+            if now != state:
+                state = now
+                w = up if now == 1 else down
+        out[t] = w
+    return not (math.isnan(total_f) or math.isnan(total_s))
 
 
 @kernel
@@ -132,7 +214,10 @@ def sma_cross_weights(
     def column(x: FloatArray, out: FloatArray, first: int) -> None:
         cross_weights(sma(x, fast), sma(x, slow), first, size, down, out)
 
-    return _apply(close, column, start)
+    def whole(x: FloatArray, out: FloatArray, first: int) -> bool:
+        return bool(_sma_cross_nb(x, int(fast), int(slow), first, size, down, out))
+
+    return _apply(close, column, start, whole=whole)
 
 
 def rsi_reversion_weights(
@@ -266,8 +351,19 @@ def _n_assets(values: PricesLike) -> int:
     return 1 if len(shape) < 2 else int(shape[1])
 
 
-def _apply(values: PricesLike, column: Column, start: int, *, skip_nan: bool = True) -> WeightsOut:
-    """Run ``column(x, out, first)`` on each asset's bars and put the result back in shape."""
+def _apply(
+    values: PricesLike,
+    column: Column,
+    start: int,
+    *,
+    skip_nan: bool = True,
+    whole: Whole | None = None,
+) -> WeightsOut:
+    """Run ``column(x, out, first)`` on each asset's bars and put the result back in shape.
+
+    ``whole(x, out, first)``, when given, is tried first on a column: it does ``column``'s
+    work in one pass and returns False when the column has a missing bar (NaN), which it
+    finds on the way (cheaper than looking for one first)."""
     if isinstance(start, bool) or not isinstance(start, int | np.integer) or start < 0:
         raise InvalidValueError(f"start must be an integer >= 0, got {start!r}")
     array = np.asarray(values, dtype=np.float64)
@@ -277,6 +373,8 @@ def _apply(values: PricesLike, column: Column, start: int, *, skip_nan: bool = T
     out = np.empty((matrix.shape[1], matrix.shape[0]))  # one contiguous row per asset
     for j in range(matrix.shape[1]):
         x = np.ascontiguousarray(matrix[:, j])
+        if whole is not None and whole(x, out[j], int(start)):
+            continue
         holes = skip_nan and bool(np.isnan(x).any())
         if not holes:
             column(x, out[j], int(start))

@@ -30,7 +30,7 @@ import pandas as pd
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.indicators import rsi, sma
 from alphaforge.research import _kernel as kern
-from alphaforge.research._grid import kernel
+from alphaforge.research._grid import kernel, step_range
 from alphaforge.research._inputs import PanelLike, StepLike, panel_of, positive
 from alphaforge.research._kernel import simulate
 from alphaforge.research._setup import Setup, records
@@ -203,7 +203,8 @@ def sweep(
                 f"signal_fn returned shape {w.shape}, close {panel.close.shape}"
             )
         setup.reset(state)
-        simulate(panel.open, panel.close, w, state, rec)
+        with step_range():
+            simulate(panel.open, panel.close, w, state, rec)
         total, sharpe, drawdown = _metrics(rec.equity, ppy)
         rows.append(
             {

@@ -44,6 +44,7 @@ from alphaforge.domain.enums import LiquiditySide, OrderSide
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.fills import Fill
 from alphaforge.research import _kernel as kern
+from alphaforge.research._grid import step_range
 from alphaforge.research._inputs import (
     FloatArray,
     IntArray,
@@ -141,6 +142,8 @@ class VectorResult:
     def cash(self) -> FloatArray:
         """Cash at each close (T,): it changes only at fills, so it is read off the fills."""
         f = self.fills
+        if f.t.shape[0] == 0:  # no fill (every order denied, or none sent)
+            return np.full(self.equity.shape[0], self.initial_cash)
         last = np.searchsorted(f.t, np.arange(self.equity.shape[0]), side="right") - 1
         return np.where(last >= 0, f.cash_after[np.maximum(last, 0)], self.initial_cash)
 
@@ -153,6 +156,8 @@ class VectorResult:
         for i in range(len(self.symbols)):
             mine = f.asset == i
             t, after = f.t[mine], f.position_after[mine]
+            if t.shape[0] == 0:  # never filled: flat throughout
+                continue
             last = np.searchsorted(t, bars, side="right") - 1
             out[:, i] = np.where(last >= 0, after[np.maximum(last, 0)], 0.0)
         return out
@@ -388,10 +393,12 @@ def simulate_panel(panel: Panel, weights: FloatArray, setup: Setup) -> tuple[Rec
     the kernel's errors (a weight given again and again to an asset without bars, ...)."""
     guess = max(1024, panel.close.size // 8)
     rec, state = records(panel.close.shape, min(guess, panel.close.size)), setup.state()
-    simulate(panel.open, panel.close, weights, state, rec)
+    with step_range():
+        simulate(panel.open, panel.close, weights, state, rec)
     if state.acct[kern.ACCT_ERROR] == kern.ERR_ROOM:
         rec, state = records(panel.close.shape, count_decisions(weights)), setup.state()
-        simulate(panel.open, panel.close, weights, state, rec)
+        with step_range():
+            simulate(panel.open, panel.close, weights, state, rec)
     acct = state.acct
     _raise_error(
         (int(acct[kern.ACCT_ERROR]), int(acct[kern.ACCT_ERROR_T]), int(acct[kern.ACCT_ERROR_I])),
