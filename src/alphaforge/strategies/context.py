@@ -25,7 +25,7 @@ __all__ = ["IndicatorHandle", "StrategyContext"]
 
 @runtime_checkable
 class IndicatorHandle(Protocol):
-    """A declared indicator, updated by the kernel before each ``on_bar`` of its symbol."""
+    """A declared indicator: its value after the current bar of its stream, never later."""
 
     @property
     def value(self) -> Any:
