@@ -34,3 +34,8 @@ def test_uuid_ids_are_unique_hex() -> None:
     assert a != b
     assert len(a) == 32
     int(a, 16)
+
+
+def test_unpadded_and_padded_ids_agree_on_the_number() -> None:
+    plain, padded = IdFactory("X", start=98), IdFactory("X", start=98, width=1)
+    assert [plain() for _ in range(3)] == [padded() for _ in range(3)] == ["X-98", "X-99", "X-100"]

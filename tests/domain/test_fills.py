@@ -52,3 +52,14 @@ def test_fills_are_frozen() -> None:
     fill = Fill.create(**BASE)  # type: ignore[arg-type]
     with pytest.raises(AttributeError):
         fill.price = Decimal(1)  # type: ignore[misc]
+
+
+def test_the_unchecked_builder_makes_the_fill_the_constructor_makes() -> None:
+    checked = Fill.create(**BASE, fee="0.25", fee_currency="USDT", venue_order_id="V-1")  # type: ignore[arg-type]
+    values = [getattr(checked, name) for name in Fill.__slots__]
+    fast = Fill._unchecked(*values)
+    assert type(fast) is Fill
+    assert fast == checked
+    assert [getattr(fast, name) for name in Fill.__slots__] == values
+    with pytest.raises(AttributeError):
+        fast.price = Decimal(1)  # type: ignore[misc]

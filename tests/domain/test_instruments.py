@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from alphaforge.domain.enums import AssetClass, OrderSide
 from alphaforge.domain.errors import InvalidValueError
-from alphaforge.domain.instruments import Instrument
+from alphaforge.domain.instruments import _CTX, _ROUNDING_MODES, Instrument, _on_grid
 
 MSFT = Instrument.equity("MSFT", currency="USD")
 
@@ -131,3 +131,17 @@ def test_round_quantity_never_grows(lot: str, qty: Decimal) -> None:
     assert abs(rounded) <= abs(qty)
     assert rounded % inst.lot_size == 0
     assert abs(qty) - abs(rounded) < inst.lot_size
+
+
+@given(
+    value=st.decimals(min_value="-1e9", max_value="1e9", allow_nan=False, allow_infinity=False),
+    tick=ticks,
+    mode=st.sampled_from(sorted(_ROUNDING_MODES)),
+)
+def test_the_grid_rounds_as_decimal_to_integral_value_with_the_mode(
+    value: Decimal, tick: str, mode: str
+) -> None:
+    # _on_grid takes the mode from a per-mode context (half the cost): same digits, same exponent
+    step = Decimal(tick)
+    steps = _CTX.divide(value, step).to_integral_value(rounding=mode, context=_CTX)
+    assert str(_on_grid(value, step, mode)) == str(_CTX.multiply(steps, step))

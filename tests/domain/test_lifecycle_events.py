@@ -107,3 +107,18 @@ def test_invalid_fields_are_refused(change: dict[str, object], message: str) -> 
 def test_event_id_has_no_default() -> None:
     with pytest.raises(TypeError, match="event_id"):
         OrderSubmitted(ts_event=1, ts_init=1, client_order_id="O-1", symbol="X")  # type: ignore[call-arg]
+
+
+def test_the_unchecked_builders_make_the_events_the_constructors_make() -> None:
+    accepted = OrderAccepted._unchecked(7, "E-3", "O-1", "MSFT", "V-1")
+    assert type(accepted) is OrderAccepted
+    assert accepted == OrderAccepted(
+        ts_event=7, ts_init=7, event_id="E-3", client_order_id="O-1", symbol="MSFT",
+        venue_order_id="V-1",
+    )  # fmt: skip
+    filled = OrderFilled._unchecked(FILL, "E-4")
+    assert type(filled) is OrderFilled
+    assert filled == OrderFilled.of(FILL, event_id="E-4")
+    for event in (accepted, filled):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            event.event_id = "other"  # type: ignore[misc]

@@ -90,3 +90,32 @@ def test_intents_are_frozen_and_hashable() -> None:
         intent.quantity = Decimal(2)  # type: ignore[misc]
     assert intent == OrderIntent.limit("MSFT", BUY, "1", "10", tag="breakout")
     assert len({intent, OrderIntent.limit("MSFT", BUY, 1, 10.0, tag="breakout")}) == 1
+
+
+@pytest.mark.parametrize("tif", list(TimeInForce))
+@pytest.mark.parametrize("quantity", [Decimal("0.0001"), Decimal(3), Decimal("1E+3")])
+def test_market_builds_what_the_constructor_builds(tif: TimeInForce, quantity: Decimal) -> None:
+    # market() sets a plain intent's fields directly; the constructor checks them one by one
+    fast = OrderIntent.market("ETH/BTC", OrderSide.SELL, quantity, time_in_force=tif, tag="t")
+    checked = OrderIntent(
+        symbol="ETH/BTC", side=OrderSide.SELL, quantity=quantity, time_in_force=tif, tag="t"
+    )
+    assert type(fast) is OrderIntent
+    assert fast == checked
+    assert [getattr(fast, f) for f in OrderIntent.__slots__] == [
+        getattr(checked, f) for f in OrderIntent.__slots__
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("", OrderSide.BUY, Decimal(1)), "symbol"),
+        (("X", "hold", Decimal(1)), "side"),
+        (("X", OrderSide.BUY, Decimal("NaN")), "quantity"),
+        (("X", OrderSide.BUY, Decimal(0)), "quantity"),
+    ],
+)
+def test_market_still_refuses_what_is_not_plain(args: tuple[object, ...], message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message):
+        OrderIntent.market(*args)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from alphaforge.domain.errors import IllegalTransitionError, InvalidValueError
 from alphaforge.domain.fills import Fill
 from alphaforge.domain.instruments import Instrument
 from alphaforge.domain.intents import OrderIntent
-from alphaforge.domain.orders import ORDER_TRANSITIONS, Order, can_transition
+from alphaforge.domain.orders import ORDER_TRANSITIONS, Order, OrderTransition, can_transition
 
 S = OrderStatus
 
@@ -308,3 +308,19 @@ class OrderLifecycle(RuleBasedStateMachine):
 
 OrderLifecycle.TestCase.settings = settings(max_examples=150, stateful_step_count=30, deadline=None)
 test_order_lifecycle = OrderLifecycle.TestCase
+
+
+def test_history_is_built_on_reading_and_gives_the_last_reason() -> None:
+    order = make_order()
+    assert order.history == ()
+    assert order.last_reason is None
+    order.submit(2)
+    order.apply_fill(make_fill("T-1", 4, "100.10", ts=4))
+    order.request_cancel(5)
+    order.cancel(6, "by request")
+    history = order.history
+    assert all(isinstance(step, OrderTransition) for step in history)
+    assert history[-1] == OrderTransition(6, S.PENDING_CANCEL, S.CANCELED, "by request")
+    assert history[1].reason == "fill T-1"
+    assert order.last_reason == "by request"
+    assert order.history == history  # a fresh tuple of equal transitions on every read

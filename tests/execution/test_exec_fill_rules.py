@@ -209,3 +209,30 @@ def test_spec_from_order_and_validation() -> None:
         spec(OrderType.MARKET, side=0)
     with pytest.raises(InvalidValueError):
         spec(OrderType.TRAILING_STOP)
+
+
+@pytest.mark.parametrize("tif", list(TimeInForce))
+@pytest.mark.parametrize("capacity", [math.inf, 4.0, 0.0, -1.0])
+@pytest.mark.parametrize("side", [1, -1])
+@pytest.mark.parametrize("start", [None, PathPoint(1.0, 2, 104.0)])
+def test_the_market_fast_path_decides_what_the_general_rules_decide(
+    tif: TimeInForce, capacity: float, side: int, start: PathPoint | None
+) -> None:
+    from alphaforge.execution import fill_rules as rules  # noqa: PLC0415  # private helpers
+
+    order = spec(OrderType.MARKET, side=side, time_in_force=tif)
+
+    def price(s: int, r: float, q: float) -> float:
+        return r * (1 + s * 0.001)
+
+    fast = match_order(order, UP_FIRST, start=start, capacity=capacity, price=price)
+    begin = rules.path_start(UP_FIRST) if start is None else start
+    label = "open" if start is None else "activation"
+    probe = rules._probe(order, UP_FIRST, begin, label, False)
+    assert probe.hit is not None
+    quantity, cancel = rules._size(order, capacity)
+    fills = (rules._decide(order, probe.hit, quantity, price),) if quantity > 0.0 else ()
+    general = (fills, probe.hit.at, probe.triggered, probe.stop, cancel)
+    assert (fast.fills, fast.at, fast.triggered, fast.stop_price, fast.cancel_reason) == general
+    assert math.isnan(fast.extreme)
+    assert math.isnan(probe.extreme)

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _INF = float("inf")
+_ZERO = Decimal(0)
 
 #: Which exit wins a tie on the path: the stop-loss (the pessimistic choice).
 ROLE_RANK = {"stop-loss": 0, "take-profit": 1}
@@ -52,16 +53,27 @@ class Working:
     )
 
     def __init__(
-        self, order: Order, instrument: Instrument, *, role: str, active_after: int
+        self,
+        order: Order,
+        instrument: Instrument,
+        *,
+        role: str,
+        active_after: int,
+        tick: float | None = None,
     ) -> None:
+        """``tick``: ``float(instrument.tick_size)``, when the caller has it at hand."""
         self.order = order
         self.instrument = instrument
         self.role = role
+        leaves = order.leaves_qty
         self.spec = OrderSpec.from_order(
-            order, active_after=active_after, tick=float(instrument.tick_size)
+            order,
+            active_after=active_after,
+            tick=float(instrument.tick_size) if tick is None else tick,
+            leaves=leaves,
         )
-        self.leaves: Decimal = order.leaves_qty
-        self.filled = Decimal(0)
+        self.leaves: Decimal = leaves
+        self.filled = _ZERO
         self.group: Group | None = None
         self.queue: QueuePosition | None = None
         self.venue_order_id = ""
@@ -198,15 +210,16 @@ def static_problem(order: Order, instrument: Instrument | None) -> str | None:
             f"quantity {quantity} of {order.symbol} is not a multiple of the lot "
             f"{instrument.lot_size} of at least {least}"
         )
-    for name, price in (
-        ("limit price", order.intent.limit_price),
-        ("stop price", order.stop_price),
-    ):
-        if price is not None and not instrument.is_valid_price(price):
-            return (
-                f"{name} {price} of {order.symbol} is not on the tick grid {instrument.tick_size}"
-            )
+    limit, stop = order.intent.limit_price, order.stop_price
+    if limit is not None and not instrument.is_valid_price(limit):
+        return _off_grid("limit price", limit, order, instrument)
+    if stop is not None and not instrument.is_valid_price(stop):
+        return _off_grid("stop price", stop, order, instrument)
     return None
+
+
+def _off_grid(name: str, price: Decimal, order: Order, instrument: Instrument) -> str:
+    return f"{name} {price} of {order.symbol} is not on the tick grid {instrument.tick_size}"
 
 
 def reduce_problem(order: Order, position: Decimal) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from alphaforge.brokers._sim_book import Working
-from alphaforge.core.ids import IdSource
+from alphaforge.core.ids import IdFactory, IdSource
 from alphaforge.domain.enums import LiquiditySide
 from alphaforge.domain.events import (
     OrderAccepted,
@@ -27,6 +27,13 @@ from alphaforge.execution.broker import EventHandler
 __all__ = ["Outbox", "fill_quantity", "make_fill"]
 
 _FEE_QUANTUM = Decimal("1e-8")
+
+
+def _plain(ts: int, client_order_id: str) -> bool:
+    """Whether ``ts`` is ``int`` nanoseconds and ``client_order_id`` a non-empty ``str``: what
+    the checks of a fill or an event would ask of them (the order's id may come from any
+    ``IdSource``; the simulator's own ids are checked once, by their source's type)."""
+    return type(ts) is int and ts >= 0 and type(client_order_id) is str and client_order_id != ""
 
 
 def fill_quantity(working: Working, wanted: float) -> Decimal:
@@ -46,21 +53,33 @@ def make_fill(
     liquidity: LiquiditySide,
     ts: int,
     trade_id: str,
+    *,
+    plain_ids: bool = False,
 ) -> Fill:
-    """The domain ``Fill`` of ``working``; the fee is rounded to 1e-8 (ties to even)."""
+    """The domain ``Fill`` of ``working``; the fee is rounded to 1e-8 (ties to even).
+
+    ``quantity`` (> 0, on the lot grid) and ``price`` (> 0, on the tick grid) come from the
+    matcher, which made them; the symbol, side and currency from the checked order and
+    instrument; ``plain_ids`` says the venue's ids (``trade_id``, the venue order id) are
+    non-empty ``str``. Then, when the fee is finite and the order id and ``ts`` plain, the fill
+    is built without its own checks (``Fill._unchecked``); otherwise the constructor checks it,
+    and refuses what is wrong.
+    """
     order = working.order
     intent = order.intent
-    # Fill(...) itself, not Fill.create: every number is a Decimal already (create would only
-    # pass them through ``to_decimal`` unchanged); the fill still checks itself.
-    return Fill(
-        order.client_order_id,
+    client_order_id = order.client_order_id
+    fee_d = Decimal(repr(fee)).quantize(_FEE_QUANTUM, ROUND_HALF_EVEN)
+    trusted = plain_ids and fee_d.is_finite() and _plain(ts, client_order_id)
+    build = Fill._unchecked if trusted else Fill
+    return build(
+        client_order_id,
         working.venue_order_id,
         trade_id,
         intent.symbol,
         intent.side,
         quantity,
         price,
-        Decimal(repr(fee)).quantize(_FEE_QUANTUM, ROUND_HALF_EVEN),
+        fee_d,
         working.instrument.currency,
         liquidity,
         ts,
@@ -71,10 +90,13 @@ def make_fill(
 class Outbox:
     """Queued order events with ids from one deterministic source."""
 
-    __slots__ = ("_dispatching", "_events", "_handler", "ids")
+    __slots__ = ("_dispatching", "_events", "_handler", "ids", "plain_ids")
 
     def __init__(self, ids: IdSource) -> None:
         self.ids = ids
+        self.plain_ids = type(ids) is IdFactory
+        """Whether every id is a non-empty ``str`` by construction ("{prefix}-{n}"): then events
+        are built without checking them (the common case: the default ids)."""
         self._events: list[OrderEvent] = []
         self._handler: EventHandler | None = None
         self._dispatching = False
@@ -84,17 +106,22 @@ class Outbox:
         self._handler = handler
 
     def accepted(self, order: Order, venue_order_id: str, ts: int) -> None:
-        """Queue ``OrderAccepted``."""
-        self._events.append(
-            OrderAccepted(
+        """Queue ``OrderAccepted`` (built without its checks when they could not fail)."""
+        event_id, client_order_id = self.ids(), order.client_order_id
+        if self.plain_ids and _plain(ts, client_order_id):  # the symbol: a checked intent's
+            event = OrderAccepted._unchecked(
+                ts, event_id, client_order_id, order.symbol, venue_order_id
+            )
+        else:
+            event = OrderAccepted(
                 ts_event=ts,
                 ts_init=ts,
-                event_id=self.ids(),
-                client_order_id=order.client_order_id,
-                symbol=order.intent.symbol,
+                event_id=event_id,
+                client_order_id=client_order_id,
+                symbol=order.symbol,
                 venue_order_id=venue_order_id,
             )
-        )
+        self._events.append(event)
 
     def rejected(self, order: Order, ts: int, reason: str) -> None:
         """Queue ``OrderRejected``."""
@@ -135,17 +162,12 @@ class Outbox:
         )
 
     def filled(self, fill: Fill) -> None:
-        """Queue ``OrderFilled``."""
-        self._events.append(  # what OrderFilled.of(fill, event_id=...) builds, without the call
-            OrderFilled(
-                ts_event=fill.ts_event,
-                ts_init=fill.ts_init,
-                event_id=self.ids(),
-                client_order_id=fill.client_order_id,
-                symbol=fill.symbol,
-                fill=fill,
-            )
-        )
+        """Queue ``OrderFilled`` (``fill`` is a well-formed ``Fill``: only the id is checked)."""
+        event_id = self.ids()
+        if self.plain_ids:
+            self._events.append(OrderFilled._unchecked(fill, event_id))
+        else:
+            self._events.append(OrderFilled.of(fill, event_id=event_id))
 
     def flush(self) -> None:
         """Deliver the queued events (re-entrant calls leave it to the outer delivery)."""

@@ -11,10 +11,10 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal
 
-from alphaforge.brokers._sim_book import ROLE_RANK, Context, Group, Working, signed
+from alphaforge.brokers._sim_book import ROLE_RANK, Context, Group, Working
 from alphaforge.brokers._sim_events import Outbox, fill_quantity, make_fill
-from alphaforge.core.ids import IdSource
-from alphaforge.domain.enums import OrderType, TimeInForce
+from alphaforge.core.ids import IdFactory, IdSource
+from alphaforge.domain.enums import OrderSide, OrderType, TimeInForce
 from alphaforge.domain.market import Bar, QuoteTick
 from alphaforge.execution.costs import CommissionModel, RecordsFills
 from alphaforge.execution.fill_rules import (
@@ -30,6 +30,7 @@ from alphaforge.execution.queue import QueuePosition, match_trade
 __all__ = ["Matcher"]
 
 _INF = math.inf
+_ZERO = Decimal(0)
 
 
 class Matcher:
@@ -46,6 +47,7 @@ class Matcher:
     ) -> None:
         self.out = out
         self.ids = ids
+        self.plain_ids = type(ids) is IdFactory  # non-empty str ids by construction
         self.commission = commission
         self.record = commission.record if isinstance(commission, RecordsFills) else None
         self.touch = touch
@@ -89,7 +91,14 @@ class Matcher:
 
     def _quiet(self, working: Working, context: Context) -> bool:
         bar = context.bar
-        return bar is not None and is_quiet(working.spec, bar.low, bar.high, touch=self.touch)
+        if bar is None:
+            return False
+        group = working.group
+        if group is not None and not group.legs and not working.done:
+            # An order alone: its group's band is its own, cached (``all_quiet`` just made it).
+            below, above = group.quiet_band(self.touch)
+            return not (bar.low < below or bar.high > above)
+        return is_quiet(working.spec, bar.low, bar.high, touch=self.touch)
 
     def _match(
         self, working: Working, path: PricePath, start: PathPoint | None, context: Context
@@ -110,7 +119,8 @@ class Matcher:
             if not self._eligible(entry, context) or self._quiet(entry, context):
                 return
             path = context.path(group.sign)
-            match = self._match(entry, path, _late_start(entry, path, context), context)
+            late = _late_start(entry, path, context) if context.lower else None
+            match = self._match(entry, path, late, context)
             self._apply(entry, match, context)
             if not entry.done or not group.legs_active:
                 return
@@ -178,7 +188,7 @@ class Matcher:
     def _fill(self, working: Working, decision: FillDecision, context: Context, note: str) -> None:
         instrument, order, ts = working.instrument, working.order, context.ts
         quantity = fill_quantity(working, decision.quantity)
-        if quantity <= 0:
+        if quantity <= _ZERO:
             return
         price = instrument.price(decision.price)
         qty, px = float(quantity), float(price)
@@ -187,18 +197,27 @@ class Matcher:
         )
         if self.record is not None:
             self.record(qty, px, instrument=instrument, ts=ts)
-        fill = make_fill(working, quantity, price, fee, decision.liquidity, ts, self.ids())
-        working.leaves -= quantity
-        working.filled += quantity
-        working.spec.leaves = float(working.leaves)
-        self.positions[order.symbol] = self.positions.get(order.symbol, Decimal(0)) + signed(
-            order.side, quantity
+        fill = make_fill(
+            working,
+            quantity,
+            price,
+            fee,
+            decision.liquidity,
+            ts,
+            self.ids(),
+            plain_ids=self.plain_ids,
         )
+        leaves = working.leaves = working.leaves - quantity
+        working.filled += quantity
+        working.spec.leaves = float(leaves) if leaves else 0.0
+        symbol = order.symbol
+        change = quantity if order.side is OrderSide.BUY else -quantity  # signed(side, quantity)
+        self.positions[symbol] = self.positions.get(symbol, _ZERO) + change
         context.room -= qty
         prefix = "" if working.role in ("order", "entry") else f"{working.role}: "
         self.reasons[fill.trade_id] = f"{prefix}{decision.reason}{note}"
         self.out.filled(fill)
-        if working.leaves == 0:
+        if leaves == _ZERO:
             if working.filled < order.quantity:
                 self.cancel(working, ts, f"bracket entry filled only {working.filled}")
             else:
@@ -242,7 +261,13 @@ class Matcher:
         if groups is None or not self.finished:
             return
         self.finished = False
-        alive = [group for group in groups if group.is_open]
+        alive = []
+        for group in groups:
+            if group.is_open:
+                alive.append(group)
+            else:  # a finished group and its members point at each other: free them now
+                for member in group.members:  # rather than leave the cycle to the collector
+                    member.group = None
         if alive:
             self.book[symbol] = alive
         else:

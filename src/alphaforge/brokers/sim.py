@@ -41,7 +41,7 @@ from alphaforge.brokers._sim_events import Outbox
 from alphaforge.brokers._sim_match import Matcher
 from alphaforge.core.clock import Clock
 from alphaforge.core.ids import IdFactory, IdSource
-from alphaforge.domain.enums import OrderStatus
+from alphaforge.domain.enums import OrderSide, OrderStatus, OrderType
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.events import OrderEvent
 from alphaforge.domain.instruments import Instrument
@@ -63,6 +63,7 @@ __all__ = ["FILL_MODES", "FillMode", "SimulatedBroker", "utc_session"]
 FillMode = Literal["next_open", "close"]
 FILL_MODES: tuple[str, ...] = get_args(FillMode)
 _INF = math.inf
+_ZERO = Decimal(0)
 
 
 def utc_session(ts_event: int) -> int:
@@ -140,6 +141,7 @@ class SimulatedBroker:
         self._last_trade: dict[str, float] = {}
         self._quotes = self._matcher.quotes
         self._room: dict[str, tuple[int, float]] = {}
+        self._ticks: dict[str, float] = {}  # float(tick_size) by symbol: an instrument is frozen
         self._positions = self._matcher.positions
         self._reasons = self._matcher.reasons
         self._now = 0
@@ -160,13 +162,17 @@ class SimulatedBroker:
 
     def submit(self, order: Order) -> None:
         """Accept (or reject) ``order``; with ``fill_mode="close"`` match it at the last close."""
-        self._check_new((order,))
+        client_order_id = order.client_order_id
+        if order.status is not OrderStatus.SUBMITTED or client_order_id in self._seen:
+            self._check_new((order,))  # raises, saying which
+        self._seen.add(client_order_id)
         instrument = self._instruments.get(order.symbol)
         problem = static_problem(order, instrument) or self._venue_problem(order, instrument)
         if problem is not None or instrument is None:
             self._reject((order,), problem or "unknown instrument")
         else:
-            self._open_group(Group(self._working(order, instrument, "order")))
+            ts = self._time()
+            self._open_group(Group(self._working(order, instrument, "order", ts)), ts)
         self._out.flush()
 
     def submit_bracket(self, bracket: Bracket) -> None:
@@ -182,16 +188,19 @@ class SimulatedBroker:
             self._reject(orders, problem or "unknown instrument")
             self._out.flush()
             return
-        entry = None if bracket.entry is None else self._working(bracket.entry, instrument, "entry")
+        ts = self._time()
+        entry = (
+            None if bracket.entry is None else self._working(bracket.entry, instrument, "entry", ts)
+        )
         legs = [
-            self._working(order, instrument, role)
+            self._working(order, instrument, role, ts)
             for order, role in (
                 (bracket.stop_loss, "stop-loss"),
                 (bracket.take_profit, "take-profit"),
             )
             if order is not None
         ]
-        self._open_group(Group(entry, legs))
+        self._open_group(Group(entry, legs), ts)
         self._out.flush()
 
     def cancel(self, client_order_id: str) -> None:
@@ -244,7 +253,8 @@ class SimulatedBroker:
             expire_ts=bar.ts_event if previous is None else previous.ts_event,
         )
         self._matcher.run(symbol, groups, context)
-        self._room[symbol] = (bar.ts_event, context.room)
+        if self.fill_mode == "close":  # what is left of the bar's volume, for _match_now
+            self._room[symbol] = (bar.ts_event, context.room)
 
     def process_quote(self, quote: QuoteTick) -> None:
         """Remember the latest quote (spreads for ``SpreadModel``, queue estimates)."""
@@ -277,7 +287,7 @@ class SimulatedBroker:
     # ------------------------------------------------------------------ reading
     def position(self, symbol: str) -> Decimal:
         """The position the simulator's fills (and :meth:`set_position`) add up to."""
-        return self._positions.get(symbol, Decimal(0))
+        return self._positions.get(symbol, _ZERO)
 
     def set_position(self, symbol: str, quantity: Decimal) -> None:
         """Start ``symbol`` with a position (a run that resumes from a saved portfolio)."""
@@ -342,29 +352,38 @@ class SimulatedBroker:
         symbol = order.symbol
         if self.fill_mode == "close" and symbol not in self._last_bar:
             return f"fill_mode 'close' needs a price: no bar of {symbol} seen yet"
-        pending = Decimal(0) if exit_only else pending_sells(self._book.get(symbol, ()))
+        if instrument is not None and order.side is OrderSide.BUY and not order.intent.reduce_only:
+            return None  # what venue_problem says of a plain buy, without summing the book
+        pending = _ZERO if exit_only else pending_sells(self._book.get(symbol, ()))
         return venue_problem(
             order, instrument, self.position(symbol), pending, allow_short=self.allow_short
         )
 
-    def _working(self, order: Order, instrument: Instrument, role: str) -> Working:
-        return Working(order, instrument, role=role, active_after=self._time())
+    def _working(self, order: Order, instrument: Instrument, role: str, ts: int) -> Working:
+        tick = self._ticks.get(instrument.symbol)
+        if tick is None:
+            tick = self._ticks[instrument.symbol] = float(instrument.tick_size)
+        return Working(order, instrument, role=role, active_after=ts, tick=tick)
 
     def _reject(self, orders: Sequence[Order], reason: str) -> None:
         ts = self._time()
         for order in orders:
             self._out.rejected(order, ts, reason)
 
-    def _open_group(self, group: Group) -> None:
-        ts = self._time()
+    def _open_group(self, group: Group, ts: int) -> None:
+        """Accept every member of ``group`` at ``ts`` (the time its orders became active)."""
         for working in group.members:
+            order = working.order
             working.venue_order_id = self._ids()
-            self._open[working.order.client_order_id] = working
-            self._out.accepted(working.order, working.venue_order_id, ts)
+            self._open[order.client_order_id] = working
+            self._out.accepted(order, working.venue_order_id, ts)
             if working is group.entry or group.legs_active:
-                self._matcher.start_trailing(working, self._last_bar.get(working.order.symbol))
-                self._matcher.join_queue(working)
-        symbol = group.members[0].order.intent.symbol
+                kind = working.spec.order_type  # only these two start with something to do
+                if kind is OrderType.TRAILING_STOP:
+                    self._matcher.start_trailing(working, self._last_bar.get(order.symbol))
+                elif kind is OrderType.LIMIT:
+                    self._matcher.join_queue(working)
+        symbol = group.members[0].order.symbol
         self._book.setdefault(symbol, []).append(group)
         if self.fill_mode == "close":
             self._match_now(symbol, group)

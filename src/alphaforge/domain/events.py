@@ -38,6 +38,10 @@ __all__ = [
 ]
 
 
+_new = object.__new__
+_set = object.__setattr__  # a frozen dataclass sets its fields this way in __init__ as well
+
+
 def _require_text(owner: str, name: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidValueError(f"{owner}.{name} must be a non-empty string, got {value!r}")
@@ -135,6 +139,24 @@ class OrderAccepted(OrderEvent):
 
     venue_order_id: str
 
+    @classmethod
+    def _unchecked(
+        cls, ts: int, event_id: str, client_order_id: str, symbol: str, venue_order_id: str
+    ) -> OrderAccepted:
+        """``OrderAccepted(ts_event=ts, ts_init=ts, ...)`` without the checks, for a producer
+        whose ids are non-empty ``str`` and ``ts`` an ``int >= 0`` by construction (the
+        simulated broker: one per order); ``tests/domain/test_lifecycle_events.py`` checks it
+        builds the same event."""
+        event = _new(cls)
+        _set(event, "ts_event", ts)
+        _set(event, "ts_init", ts)
+        _set(event, "event_id", event_id)
+        _set(event, "correlation_id", None)
+        _set(event, "client_order_id", client_order_id)
+        _set(event, "symbol", symbol)
+        _set(event, "venue_order_id", venue_order_id)
+        return event
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderRejected(OrderEvent):
@@ -187,6 +209,22 @@ class OrderFilled(OrderEvent):
                 f"OrderFilled for {self.client_order_id}/{self.symbol} wraps fill "
                 f"{self.fill.trade_id} of {self.fill.client_order_id}/{self.fill.symbol}"
             )
+
+    @classmethod
+    def _unchecked(cls, fill: Fill, event_id: str) -> OrderFilled:
+        """``OrderFilled.of(fill, event_id=event_id)`` without the checks, for a producer whose
+        fill is well formed and ``event_id`` a non-empty ``str`` by construction (the simulated
+        broker: one per execution); ``tests/domain/test_lifecycle_events.py`` checks it builds
+        the same event."""
+        event = _new(cls)
+        _set(event, "ts_event", fill.ts_event)
+        _set(event, "ts_init", fill.ts_init)
+        _set(event, "event_id", event_id)
+        _set(event, "correlation_id", None)
+        _set(event, "client_order_id", fill.client_order_id)
+        _set(event, "symbol", fill.symbol)
+        _set(event, "fill", fill)
+        return event
 
     @classmethod
     def of(

@@ -16,6 +16,9 @@ from alphaforge.domain.errors import InvalidValueError
 
 __all__ = ["Fill"]
 
+_new = object.__new__
+_set = object.__setattr__  # a frozen dataclass sets its fields this way in __init__ as well
+
 
 def _check_id(name: str, value: object) -> None:
     if not isinstance(value, str) or not value:
@@ -128,6 +131,44 @@ class Fill:
             ts_event,
             ts_event if ts_init is None else ts_init,
         )
+
+    @classmethod
+    def _unchecked(
+        cls,
+        client_order_id: str,
+        venue_order_id: str | None,
+        trade_id: str,
+        symbol: str,
+        side: OrderSide,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        fee_currency: str,
+        liquidity_side: LiquiditySide,
+        ts_event: int,
+        ts_init: int,
+    ) -> Fill:
+        """Build a fill from values the caller guarantees are what ``__post_init__`` would pass
+        unchanged (exact types, quantity and price finite and > 0, fee finite, ids non-empty).
+
+        For the simulated broker, which makes one fill per execution from values it has already
+        checked: it skips the checks (a third of the cost of a fill), never a conversion.
+        ``tests/domain/test_fills.py`` checks that it builds the same fill as the constructor.
+        """
+        fill = _new(cls)
+        _set(fill, "client_order_id", client_order_id)
+        _set(fill, "venue_order_id", venue_order_id)
+        _set(fill, "trade_id", trade_id)
+        _set(fill, "symbol", symbol)
+        _set(fill, "side", side)
+        _set(fill, "quantity", quantity)
+        _set(fill, "price", price)
+        _set(fill, "fee", fee)
+        _set(fill, "fee_currency", fee_currency)
+        _set(fill, "liquidity_side", liquidity_side)
+        _set(fill, "ts_event", ts_event)
+        _set(fill, "ts_init", ts_init)
+        return fill
 
     @property
     def signed_quantity(self) -> Decimal:

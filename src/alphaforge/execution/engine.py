@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from alphaforge.core.ids import IdFactory, IdSource
 from alphaforge.domain.enums import OrderSide
 from alphaforge.domain.errors import InvalidValueError
-from alphaforge.domain.events import OrderDenied, OrderEvent, OrderFilled
+from alphaforge.domain.events import OrderAccepted, OrderDenied, OrderEvent, OrderFilled
 from alphaforge.domain.orders import Order
 from alphaforge.execution.brackets import Bracket
 from alphaforge.execution.broker import Broker, SupportsBrackets, apply_event
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["ExecutionEngine"]
 
 Listener = Callable[[Order, OrderEvent], None]
+_ZERO = Decimal(0)
 
 
 class ExecutionEngine:
@@ -55,6 +56,8 @@ class ExecutionEngine:
         self._trade_ids: set[str] = set()
         self.fills: list[Fill] = []
         self.fill_reasons: list[str | None] = []
+        # A broker that explains its fills (the simulator) is asked once per fill.
+        self._fill_reason: Callable[[str], str | None] | None = getattr(broker, "fill_reason", None)
         broker.set_event_handler(self._on_event)
 
     def set_listener(self, listener: Listener | None) -> None:
@@ -66,10 +69,14 @@ class ExecutionEngine:
     def submit(self, intent: OrderIntent, ts: int) -> Order:
         """Create an order from an approved intent and send it; return it."""
         order = Order(intent, ts_init=ts, client_order_id=self._client_id(intent))
-        self._orders[order.client_order_id] = order
+        client_order_id = order.client_order_id
+        self._orders[client_order_id] = order
         order.submit(ts)
-        self._open[order.client_order_id] = order
-        self._open_by_symbol.setdefault(order.symbol, {})[order.client_order_id] = order
+        self._open[client_order_id] = order
+        working = self._open_by_symbol.get(order.symbol)
+        if working is None:
+            working = self._open_by_symbol[order.symbol] = {}
+        working[client_order_id] = order
         self._broker.submit(order)
         return order
 
@@ -154,8 +161,8 @@ class ExecutionEngine:
         """Signed quantity that open orders of ``symbol`` still want to trade."""
         working = self._open_by_symbol.get(symbol)
         if not working:
-            return Decimal(0)
-        total = Decimal(0)
+            return _ZERO  # the common case: asked before every order
+        total = _ZERO
         for order in working.values():
             sign = 1 if order.side is OrderSide.BUY else -1
             total += sign * order.leaves_qty
@@ -175,8 +182,13 @@ class ExecutionEngine:
             order.apply_fill(fill)  # what apply_event does for a fill: the ids match (looked up)
             self._ledger.apply(fill)
             self.fills.append(fill)
-            reason = getattr(self._broker, "fill_reason", None)
+            reason = self._fill_reason
             self.fill_reasons.append(reason(fill.trade_id) if reason is not None else None)
+        elif type(event) is OrderAccepted:  # what apply_event does for it (one per order)
+            order.accept(event.ts_event, event.venue_order_id)
+            if self._listener is not None:
+                self._listener(order, event)
+            return  # an accepted order is still open
         else:
             apply_event(order, event)
         if order.is_terminal:

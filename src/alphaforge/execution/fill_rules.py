@@ -67,6 +67,7 @@ _BPS = 1e-4
 _TICK_TOLERANCE = 1e-6
 _STOP_MARKET = frozenset({OrderType.STOP, OrderType.TRAILING_STOP})
 _ALWAYS = frozenset({OrderType.MARKET, OrderType.TRAILING_STOP})
+_IMMEDIATE = frozenset({TimeInForce.IOC, TimeInForce.FOK})  # OrderSpec.is_immediate
 
 
 class FillDecision(NamedTuple):
@@ -359,8 +360,8 @@ def quiet_band(spec: OrderSpec, *, touch: bool = False) -> tuple[float, float]:
     orders (which must be canceled) and DAY orders (which may expire) always act:
     ``(inf, -inf)``.
     """
-    kind = spec.order_type
-    always = spec.is_immediate or kind in _ALWAYS or spec.time_in_force is TimeInForce.DAY
+    kind, tif = spec.order_type, spec.time_in_force
+    always = kind in _ALWAYS or tif is TimeInForce.DAY or tif in _IMMEDIATE
     if always or (spec.triggered and kind is not OrderType.STOP_LIMIT):
         return _INF, -_INF
     buy = spec.side_sign > 0
@@ -399,6 +400,8 @@ def match_order(
     """
     begin = path_start(path) if start is None else start
     label = path.label if start is None else "activation"
+    if spec.order_type is OrderType.MARKET:
+        return _match_market(spec, begin, label, capacity, price)
     probe = _probe(spec, path, begin, label, touch)
     if probe.hit is None:
         cancel = None
@@ -408,6 +411,22 @@ def match_order(
     quantity, cancel = _size(spec, capacity)
     fills = (_decide(spec, probe.hit, quantity, price),) if quantity > 0.0 else ()
     return Match(fills, probe.hit.at, probe.triggered, probe.stop, probe.extreme, cancel)
+
+
+def _match_market(
+    spec: OrderSpec, begin: PathPoint, label: str, capacity: float, price: PriceFn | None
+) -> Match:
+    """A market order: what ``_market`` and ``_decide`` make of it (a taker fill at the arrival
+    price, sized by ``_size``), without their intermediate objects. Most orders are market
+    orders, and this runs for each of their fills; ``tests/execution/test_exec_fill_rules.py``
+    checks it against the general path."""
+    quantity, cancel = _size(spec, capacity)
+    if not quantity > 0.0:
+        return Match((), begin, False, spec.stop, _NAN, cancel)
+    reference = begin.price
+    px = reference if price is None else price(spec.side_sign, reference, quantity)
+    fill = FillDecision(px, quantity, LiquiditySide.TAKER, f"market at {label}", reference)
+    return Match((fill,), begin, False, spec.stop, _NAN, cancel)
 
 
 def match_bar(

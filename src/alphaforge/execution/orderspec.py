@@ -10,6 +10,7 @@ stop fires). Prices that do not apply are NaN.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from alphaforge.domain.enums import OrderSide, OrderType, TimeInForce, TrailingOffsetType
 from alphaforge.domain.errors import InvalidValueError
@@ -109,9 +110,12 @@ class OrderSpec:
         )
 
     @classmethod
-    def from_order(cls, order: Order, *, active_after: int, tick: float = 0.0) -> OrderSpec:
+    def from_order(
+        cls, order: Order, *, active_after: int, tick: float = 0.0, leaves: Decimal | None = None
+    ) -> OrderSpec:
         """Copy ``order`` (its current ``leaves_qty`` and ``stop_price``) into a spec.
 
+        ``leaves``: the order's ``leaves_qty``, when the caller has it at hand.
         Fields are set directly, without ``__init__``'s checks: an ``Order``'s intent was checked
         when it was made (a positive quantity, the prices its type needs, all positive), so the
         checks could not fail here, and this runs once for every order a backtest sends.
@@ -119,11 +123,14 @@ class OrderSpec:
         intent = order.intent
         offset = intent.trailing_offset
         limit, stop = intent.limit_price, order.stop_price
+        if leaves is None:
+            leaves = order.leaves_qty
         spec = cls.__new__(cls)
         spec.side_sign = 1 if intent.side is OrderSide.BUY else -1
         spec.order_type = intent.order_type
         spec.quantity = float(intent.quantity)
-        spec.leaves = float(order.leaves_qty)
+        # equal Decimals have equal floats: an order not yet filled converts once
+        spec.leaves = spec.quantity if leaves == intent.quantity else float(leaves)
         spec.limit = _NAN if limit is None else float(limit)
         spec.stop = _NAN if stop is None else float(stop)
         spec.trailing_offset = _NAN if offset is None else float(offset)

@@ -23,23 +23,31 @@ _ZERO = Decimal(0)
 DECIMAL_CONTEXT = Context(prec=60)
 
 
+_REALIZED, _FEES, _NOTIONAL = 0, 1, 2  # the sums of a symbol's fills, in this order
+
+
 class Tally:
     """Per-symbol sums of realized PnL, fees, traded notional, and charges by kind."""
 
-    __slots__ = ("_charges", "_fees", "_notional", "_realized")
+    __slots__ = ("_charges", "_fills")
 
     def __init__(self) -> None:
-        self._realized: defaultdict[str, Decimal] = defaultdict(Decimal)
-        self._fees: defaultdict[str, Decimal] = defaultdict(Decimal)
-        self._notional: defaultdict[str, Decimal] = defaultdict(Decimal)
+        # symbol -> [realized, fees, notional]: one look-up per fill for the three sums
+        self._fills: dict[str, list[Decimal]] = {}
         self._charges: defaultdict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
 
     def book_fill(self, symbol: str, realized: Decimal, fee: Decimal, notional: Decimal) -> None:
-        """Add one fill's base-currency realized PnL (net of fee), fee and |notional|."""
-        add = DECIMAL_CONTEXT.add
-        self._realized[symbol] = add(self._realized[symbol], realized)
-        self._fees[symbol] = add(self._fees[symbol], fee)
-        self._notional[symbol] = add(self._notional[symbol], notional)
+        """Add one fill's base-currency realized PnL (net of fee), fee and |notional|.
+
+        Call it with ``DECIMAL_CONTEXT`` as the current decimal context (the ledger books a
+        fill in it): the sums are the operators' in that context.
+        """
+        sums = self._fills.get(symbol)
+        if sums is None:
+            sums = self._fills[symbol] = [_ZERO, _ZERO, _ZERO]
+        sums[_REALIZED] += realized
+        sums[_FEES] += fee
+        sums[_NOTIONAL] += notional
 
     def book_charge(self, kind: str, symbol: str | None, amount: Decimal) -> None:
         """Add a base-currency charge (positive = paid) of ``kind``."""
@@ -48,15 +56,15 @@ class Tally:
 
     def realized(self, symbol: str | None) -> Decimal:
         """Realized PnL net of fill fees, of ``symbol`` or of all (``None``)."""
-        return _pick(self._realized, symbol)
+        return self._pick(_REALIZED, symbol)
 
     def fees(self, symbol: str | None) -> Decimal:
         """Fill fees paid (rebates negative), of ``symbol`` or of all (``None``)."""
-        return _pick(self._fees, symbol)
+        return self._pick(_FEES, symbol)
 
     def notional(self, symbol: str | None) -> Decimal:
         """Traded notional ``Σ |qty * price * multiplier|``, of ``symbol`` or of all."""
-        return _pick(self._notional, symbol)
+        return self._pick(_NOTIONAL, symbol)
 
     def costs(self, symbol: str | None) -> dict[str, Decimal]:
         """Costs by kind (every kind present), fill fees included under ``"commission"``.
@@ -71,9 +79,10 @@ class Tally:
             result["commission"] += self.fees(symbol)
         return result
 
-
-def _pick(values: dict[str, Decimal], symbol: str | None) -> Decimal:
-    if symbol is None:
-        with localcontext(DECIMAL_CONTEXT):
-            return sum(values.values(), _ZERO)
-    return values.get(symbol, _ZERO)
+    def _pick(self, which: int, symbol: str | None) -> Decimal:
+        """Sum ``which`` of ``symbol`` (``_ZERO`` if it never traded) or of every symbol."""
+        if symbol is None:
+            with localcontext(DECIMAL_CONTEXT):
+                return sum((sums[which] for sums in self._fills.values()), _ZERO)
+        sums = self._fills.get(symbol)
+        return _ZERO if sums is None else sums[which]

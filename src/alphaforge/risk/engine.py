@@ -207,7 +207,9 @@ class RiskEngine:
                 "max_position_weight",
                 f"{intent.symbol} would weigh {weight:.2%} of equity, above the {limit:.2%} limit",
             )
-        gross = view.gross_exposure() + _pending_gross(view, pending)
+        gross = view.gross_exposure()
+        if pending:  # nothing working (the common case): no change to add
+            gross += _pending_gross(view, pending)
         gross += (abs(after) - abs(held)) * value_per_unit
         leverage = gross / equity
         cap = self.limits.max_gross_leverage
