@@ -4,7 +4,8 @@ For each bar of the merged feed::
 
     broker.process_bar(bar)      # orders sent on earlier bars fill (next open, stops, limits)
     ledger.mark(bar)             # the account is valued at this close
-    indicators.update(bar)       # declared indicators of this stream see this bar
+    indicators.update(bar)       # streaming indicators of this stream see this bar (most are
+                                 # computed once for the whole stream and read by position)
     strategy.on_bar(bar, ctx)    # decisions on what is known now; intents -> risk -> broker
     strategy.on_fill / on_event  # news from this step, delivered after on_bar returns
 
@@ -156,13 +157,17 @@ class Kernel:
                 np.frombuffer(self._values, dtype=np.float64),
             )
 
-    def _loop(  # noqa: C901  # inlined on purpose: it runs once per bar
+    def _loop(  # noqa: C901, PLR0912  # inlined on purpose: it runs once per bar
         self, streams: list[StreamState], stream_of: list[int], start: int | None
     ) -> None:
         """The hot loop (see the module docstring); locals on purpose: it runs per bar."""
         strategy, ctx, ledger, broker = self.strategy, self.ctx, self.ledger, self.broker
         financing = self._financing
         end_step = self._end_step
+        # Steps with nothing to check at their end (no on_step, no drawdown halt, no margin)
+        # only record equity: done here, without the call to ``_end_step`` (once per bar).
+        plain = self._on_step is None and not self._drawdown_limit and not self._margin
+        stamp, record, equity_row = self._stamps.append, self._values.extend, ledger.equity_row
         last_ts: int | None = None
         for bar, sid in zip(self._bars, stream_of, strict=True):
             ts = bar.ts_event
@@ -175,7 +180,11 @@ class Kernel:
                 continue
             if ts != last_ts:
                 if last_ts is not None:
-                    end_step(last_ts)  # on_step must not see this new bar: count it after
+                    if plain:
+                        stamp(last_ts)
+                        record(equity_row())
+                    else:
+                        end_step(last_ts)  # on_step must not see this new bar: count it after
                 if financing is not None:
                     financing.accrue(ts)  # what holding cost over (last_ts, ts]
                 last_ts = ts
@@ -347,9 +356,12 @@ class Kernel:
         """Signed quantity working orders still want, and the unit value, by symbol."""
         out: dict[str, tuple[float, float]] = {}
         for order in self.engine.open_orders():
+            symbol = order.symbol
             sign = 1.0 if order.side is OrderSide.BUY else -1.0
-            quantity, unit = out.get(order.symbol, (0.0, self.unit_value(order.symbol)))
-            out[order.symbol] = (quantity + sign * float(order.leaves_qty), unit)
+            known = out.get(symbol)
+            # the unit value once per symbol (a rebalance asks this for each of its orders)
+            quantity, unit = (0.0, self.unit_value(symbol)) if known is None else known
+            out[symbol] = (quantity + sign * float(order.leaves_qty), unit)
         return out
 
     def _end_step(self, ts: int) -> None:

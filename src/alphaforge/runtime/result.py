@@ -187,19 +187,12 @@ def orders_frame(orders: Sequence[Order]) -> pd.DataFrame:
             "avg_fill_price": [num(o.avg_fill_px) for o in orders],
             "updated": _utc([o.ts_last for o in orders]),
             "tag": [o.intent.tag or "" for o in orders],
-            "reason": [_last_reason(o) for o in orders],
+            "reason": [o.last_reason or "" for o in orders],
         }
     )
 
 
-def _last_reason(order: Order) -> str:
-    for step in reversed(order.history):
-        if step.reason:
-            return step.reason
-    return ""
-
-
-@dataclass
+@dataclass(slots=True)
 class _Open:
     side: int
     entry_ts: int
@@ -212,6 +205,46 @@ class _Open:
     fees: float = 0.0
 
 
+class _Rows:
+    """The trades table by column (a dict per row costs several times more per trade)."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in TRADE_COLUMNS}
+
+    def add(self, symbol: str, trade: _Open, exit_ts: int, reason: str, mult: float) -> None:
+        c = self.columns
+        pnl = trade.cash - trade.fees
+        c["symbol"].append(symbol)
+        c["side"].append("long" if trade.side > 0 else "short")
+        c["entry_ts"].append(trade.entry_ts)
+        c["exit_ts"].append(exit_ts)
+        c["quantity"].append(trade.opened)
+        c["entry_price"].append(trade.entry_value / trade.opened)
+        c["exit_price"].append(trade.exit_value / trade.closed if trade.closed else math.nan)
+        c["pnl"].append(pnl)
+        c["return"].append(pnl / (trade.entry_value * mult) if trade.entry_value else math.nan)
+        c["fees"].append(trade.fees)
+        c["exit_reason"].append(reason)
+
+    def frame(self, bar_times: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """The table, with ``bars_held`` counted per symbol in one search of its bar times."""
+        c = self.columns
+        symbols = np.asarray(c["symbol"], dtype=object)
+        entry = np.asarray(c["entry_ts"], dtype=np.int64)
+        exit_ = np.asarray(c["exit_ts"], dtype=np.int64)
+        held = np.zeros(len(symbols), dtype=np.int64)
+        for symbol in dict.fromkeys(c["symbol"]):
+            times = bar_times.get(symbol)
+            if times is not None:
+                rows = symbols == symbol
+                held[rows] = times.searchsorted(exit_[rows]) - times.searchsorted(entry[rows])
+        c["bars_held"] = held.tolist()
+        frame = pd.DataFrame(c, columns=list(TRADE_COLUMNS))
+        for column in ("entry_ts", "exit_ts"):
+            frame[column] = pd.to_datetime(frame[column].astype("int64"), utc=True)
+        return frame
+
+
 def build_trades(
     fills: Sequence[Fill],
     reasons: Sequence[str | None],
@@ -222,20 +255,22 @@ def build_trades(
     end_ts: int | None,
 ) -> pd.DataFrame:
     """Round trips from the fills (see the module docstring)."""
-    rows: list[dict[str, Any]] = []
+    rows = _Rows()
     open_: dict[str, _Open] = {}
     mults: dict[str, float] = {}  # float(multiplier) by symbol, converted once
     for fill, reason in zip(fills, reasons, strict=True):
-        mult = mults.get(fill.symbol)
+        symbol = fill.symbol
+        mult = mults.get(symbol)
         if mult is None:
-            mult = mults[fill.symbol] = float(instruments[fill.symbol].multiplier)
+            mult = mults[symbol] = float(instruments[symbol].multiplier)
         sign = 1 if fill.side is OrderSide.BUY else -1
-        qty, px, fee = float(fill.quantity), float(fill.price), float(fill.fee)
+        size = float(fill.quantity)
+        qty, px, fee = size, float(fill.price), float(fill.fee)
         why = _exit_reason(fill, reason, orders)
         while qty > 0:
-            trade = open_.get(fill.symbol)
+            trade = open_.get(symbol)
             if trade is None:
-                trade = open_[fill.symbol] = _Open(side=sign, entry_ts=fill.ts_event)
+                trade = open_[symbol] = _Open(side=sign, entry_ts=fill.ts_event)
             if trade.side == sign:  # opening or adding
                 part = qty
                 trade.opened += part
@@ -244,55 +279,22 @@ def build_trades(
                 part = min(qty, abs(trade.qty))
                 trade.closed += part
                 trade.exit_value += part * px
-            share = fee * part / float(fill.quantity)
+            share = fee * part / size
             trade.qty += sign * part
             trade.cash -= sign * part * px * mult
             trade.fees += share
             qty -= part
             if abs(trade.qty) <= 1e-12 and trade.closed > 0:
-                rows.append(_row(fill.symbol, trade, fill.ts_event, why, mult, bar_times))
-                del open_[fill.symbol]
+                rows.add(symbol, trade, fill.ts_event, why, mult)
+                del open_[symbol]
     for symbol, trade in open_.items():
         mult = float(instruments[symbol].multiplier)
         last = last_prices.get(symbol, float("nan"))
         trade.closed = abs(trade.qty)
         trade.exit_value = abs(trade.qty) * last
         trade.cash += trade.qty * last * mult
-        rows.append(_row(symbol, trade, end_ts or trade.entry_ts, "open at end", mult, bar_times))
-    frame = pd.DataFrame(rows, columns=list(TRADE_COLUMNS))
-    for column in ("entry_ts", "exit_ts"):
-        frame[column] = pd.to_datetime(frame[column].astype("int64"), utc=True)
-    return frame
-
-
-def _row(
-    symbol: str,
-    trade: _Open,
-    exit_ts: int,
-    reason: str,
-    mult: float,
-    bar_times: Mapping[str, np.ndarray],
-) -> dict[str, Any]:
-    pnl = trade.cash - trade.fees
-    entry_price = trade.entry_value / trade.opened
-    times = bar_times.get(symbol)
-    held = 0
-    if times is not None:
-        held = int(times.searchsorted(exit_ts) - times.searchsorted(trade.entry_ts))
-    return {
-        "symbol": symbol,
-        "side": "long" if trade.side > 0 else "short",
-        "entry_ts": trade.entry_ts,
-        "exit_ts": exit_ts,
-        "quantity": trade.opened,
-        "entry_price": entry_price,
-        "exit_price": trade.exit_value / trade.closed if trade.closed else float("nan"),
-        "pnl": pnl,
-        "return": pnl / (trade.entry_value * mult) if trade.entry_value else float("nan"),
-        "fees": trade.fees,
-        "bars_held": held,
-        "exit_reason": reason,
-    }
+        rows.add(symbol, trade, end_ts or trade.entry_ts, "open at end", mult)
+    return rows.frame(bar_times)
 
 
 def _exit_reason(fill: Fill, reason: str | None, orders: Mapping[str, Order]) -> str:
