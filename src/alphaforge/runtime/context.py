@@ -137,7 +137,7 @@ class PrecomputedHandle:
     ``values``, no ``__array__``). ``build`` says where a backtest uses it.
     """
 
-    __slots__ = ("_ready_at", "_state", "_values", "inputs", "name", "outputs")
+    __slots__ = ("_columns", "_ready_at", "_state", "_values", "inputs", "name", "outputs")
 
     # The batch kernels run on Numba, whose first load in a process costs 0.5-1 s and ~180 MB
     # at its peak (LLVM compiling), which a plain backtest never pays otherwise; streaming costs
@@ -158,6 +158,7 @@ class PrecomputedHandle:
         self.name = name
         self._state = state
         self._values = columns[0]
+        self._columns = tuple(columns)  # one per output (a multi-output indicator reads them)
         self._ready_at = ready_at
         self.inputs = inputs  # indices into (open, high, low, close, volume)
         self.outputs = outputs
@@ -222,20 +223,7 @@ class PrecomputedHandle:
 class PrecomputedTupleHandle(PrecomputedHandle):
     """A ``PrecomputedHandle`` of a multi-output indicator: ``value`` is a tuple, as streaming."""
 
-    __slots__ = ("_columns",)
-
-    def __init__(
-        self,
-        name: str,
-        state: StreamState,
-        columns: list[array[float]],
-        ready_at: int,
-        inputs: tuple[int, ...],
-        outputs: tuple[str, ...],
-    ) -> None:
-        """See ``PrecomputedHandle``; one column per output (each of them 8 bytes a bar)."""
-        super().__init__(name, state, columns, ready_at, inputs, outputs)
-        self._columns = tuple(columns)
+    __slots__ = ()
 
     @property
     def value(self) -> Any:
