@@ -29,13 +29,6 @@ __all__ = ["Outbox", "fill_quantity", "make_fill"]
 _FEE_QUANTUM = Decimal("1e-8")
 
 
-def _plain(ts: int, client_order_id: str) -> bool:
-    """Whether ``ts`` is ``int`` nanoseconds and ``client_order_id`` a non-empty ``str``: what
-    the checks of a fill or an event would ask of them (the order's id may come from any
-    ``IdSource``; the simulator's own ids are checked once, by their source's type)."""
-    return type(ts) is int and ts >= 0 and type(client_order_id) is str and client_order_id != ""
-
-
 def fill_quantity(working: Working, wanted: float) -> Decimal:
     """The exact quantity of a fill of ``wanted`` units: all the leaves when the rules asked for
     all of them, otherwise ``wanted`` rounded down to the lot (never more than the leaves)."""
@@ -69,7 +62,14 @@ def make_fill(
     intent = order.intent
     client_order_id = order.client_order_id
     fee_d = Decimal(repr(fee)).quantize(_FEE_QUANTUM, ROUND_HALF_EVEN)
-    trusted = plain_ids and fee_d.is_finite() and _plain(ts, client_order_id)
+    trusted = (
+        plain_ids
+        and fee_d.is_finite()
+        and type(ts) is int  # ns time and a non-empty str id, checked inline (once per fill)
+        and ts >= 0
+        and type(client_order_id) is str
+        and client_order_id != ""
+    )
     build = Fill._unchecked if trusted else Fill
     return build(
         client_order_id,
@@ -108,7 +108,13 @@ class Outbox:
     def accepted(self, order: Order, venue_order_id: str, ts: int) -> None:
         """Queue ``OrderAccepted`` (built without its checks when they could not fail)."""
         event_id, client_order_id = self.ids(), order.client_order_id
-        if self.plain_ids and _plain(ts, client_order_id):  # the symbol: a checked intent's
+        if (  # ns time and a non-empty str id (the symbol: a checked intent's)
+            self.plain_ids
+            and type(ts) is int
+            and ts >= 0
+            and type(client_order_id) is str
+            and client_order_id != ""
+        ):
             event = OrderAccepted._unchecked(
                 ts, event_id, client_order_id, order.symbol, venue_order_id
             )

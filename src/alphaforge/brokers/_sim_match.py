@@ -21,7 +21,9 @@ from alphaforge.execution.fill_rules import (
     FillDecision,
     Match,
     PathPoint,
+    PriceFn,
     is_quiet,
+    market_fill,
     match_order,
 )
 from alphaforge.execution.intrabar import PricePath
@@ -68,6 +70,47 @@ class Matcher:
                 self._run_group(group, context)
         self.prune(symbol)
         self.out.flush()
+
+    def lone_market(
+        self,
+        working: Working,
+        bar: Bar,
+        session: int,
+        room: float,
+        price: PriceFn | None,
+    ) -> float | None:
+        """Match a market order alone in its symbol's book against a plain ``bar`` (no
+        lower-timeframe bars) and deliver the events; return the room left, or ``None``,
+        having done nothing, where the order needs the general path (a ``DAY`` order of an
+        earlier session, which expires).
+
+        What ``run`` does for it, without the quiet check (a market order always acts), the
+        ``Context`` and the bar's path: a market order meets only the arrival, the bar's open,
+        whatever the intrabar policy. ``session``: the bar's.
+        ``tests/execution/test_sim_lone_market.py`` checks it against ``run``.
+        """
+        spec = working.spec
+        ts = bar.ts_event
+        if spec.active_after >= ts:  # sent at (or after) this bar's close: not yet
+            return room
+        if spec.session is None:
+            spec.session = session
+        elif spec.time_in_force is TimeInForce.DAY and spec.session != session:
+            return None
+        group = working.group
+        if group is not None:
+            group.band = None
+        fill, cancel = market_fill(spec, bar.open, "open", room, price)
+        if fill is not None:
+            room -= self._fill(working, fill, ts, "")
+        if cancel is not None and not working.done:
+            self.cancel(working, ts, cancel)
+        if working.done:  # what ``prune`` does with the symbol's one group, now finished
+            self.finished = False
+            working.group = None
+            del self.book[working.order.symbol]
+        self.out.flush()
+        return room
 
     def _eligible(self, working: Working, context: Context) -> bool:
         spec = working.spec
@@ -172,7 +215,7 @@ class Matcher:
         if not math.isnan(match.extreme):
             self.ratchet(working, match.extreme)
         for decision in match.fills:
-            self._fill(working, decision, context, note)
+            context.room -= self._fill(working, decision, context.ts, note)
         if match.cancel_reason is not None and not working.done:
             self.cancel(working, context.ts, match.cancel_reason)
 
@@ -185,11 +228,13 @@ class Matcher:
         if order.stop_price is not None:
             working.spec.stop = float(order.stop_price)
 
-    def _fill(self, working: Working, decision: FillDecision, context: Context, note: str) -> None:
-        instrument, order, ts = working.instrument, working.order, context.ts
+    def _fill(self, working: Working, decision: FillDecision, ts: int, note: str) -> float:
+        """Fill ``working`` as ``decision`` says, at ``ts``; return the units filled (for the
+        room left under a participation cap)."""
+        instrument, order = working.instrument, working.order
         quantity = fill_quantity(working, decision.quantity)
         if quantity <= _ZERO:
-            return
+            return 0.0
         price = instrument.price(decision.price)
         qty, px = float(quantity), float(price)
         fee = self.commission.commission(
@@ -213,7 +258,6 @@ class Matcher:
         symbol = order.symbol
         change = quantity if order.side is OrderSide.BUY else -quantity  # signed(side, quantity)
         self.positions[symbol] = self.positions.get(symbol, _ZERO) + change
-        context.room -= qty
         prefix = "" if working.role in ("order", "entry") else f"{working.role}: "
         self.reasons[fill.trade_id] = f"{prefix}{decision.reason}{note}"
         self.out.filled(fill)
@@ -222,6 +266,7 @@ class Matcher:
                 self.cancel(working, ts, f"bracket entry filled only {working.filled}")
             else:
                 self._close(working, ts)
+        return qty
 
     def cancel(self, working: Working, ts: int, reason: str) -> None:
         """Report ``working`` canceled and forget it."""

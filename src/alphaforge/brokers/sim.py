@@ -64,6 +64,7 @@ FillMode = Literal["next_open", "close"]
 FILL_MODES: tuple[str, ...] = get_args(FillMode)
 _INF = math.inf
 _ZERO = Decimal(0)
+_MARKET = OrderType.MARKET
 
 
 def utc_session(ts_event: int) -> int:
@@ -171,7 +172,7 @@ class SimulatedBroker:
         if problem is not None or instrument is None:
             self._reject((order,), problem or "unknown instrument")
         else:
-            ts = self._time()
+            ts = self._now if self._clock is None else self._clock.now_ns()  # self._time()
             self._open_group(Group(self._working(order, instrument, "order", ts)), ts)
         self._out.flush()
 
@@ -238,6 +239,26 @@ class SimulatedBroker:
         previous = self._last_bar.get(symbol)
         self._last_bar[symbol] = bar
         self._now = bar.ts_event
+        if len(groups) == 1 and not lower_bars:  # one order alone, maybe a market order
+            group = groups[0]
+            entry = group.entry
+            if (
+                entry is not None
+                and not group.legs
+                and not entry.done
+                and entry.spec.order_type is _MARKET
+            ):
+                room = self._matcher.lone_market(
+                    entry,
+                    bar,
+                    self._session_of(bar.ts_event) if session is None else session,
+                    _INF if self.max_participation is None else self.max_participation * bar.volume,
+                    None if self._slippage is None else self._pricer(symbol, bar.volume),
+                )
+                if room is not None:
+                    if self.fill_mode == "close":
+                        self._room[symbol] = (bar.ts_event, room)
+                    return
         if self._matcher.all_quiet(
             groups, bar.low, bar.high
         ):  # resting orders the bar does not reach

@@ -52,6 +52,7 @@ __all__ = [
     "PathPoint",
     "PriceFn",
     "is_quiet",
+    "market_fill",
     "match_bar",
     "match_order",
     "path_start",
@@ -420,13 +421,22 @@ def _match_market(
     price, sized by ``_size``), without their intermediate objects. Most orders are market
     orders, and this runs for each of their fills; ``tests/execution/test_exec_fill_rules.py``
     checks it against the general path."""
+    fill, cancel = market_fill(spec, begin.price, label, capacity, price)
+    return Match(() if fill is None else (fill,), begin, False, spec.stop, _NAN, cancel)
+
+
+def market_fill(
+    spec: OrderSpec, reference: float, label: str, capacity: float, price: PriceFn | None
+) -> tuple[FillDecision | None, str | None]:
+    """The fill (``None``: nothing fills) and the cancel reason of market order ``spec``
+    arriving at ``reference`` (the price ``label`` names) with ``capacity`` units of room: the
+    decision of ``match_order`` for it, which ``SimulatedBroker`` also takes directly for an
+    order alone on a bar (``_sim_match.Matcher.lone_market``)."""
     quantity, cancel = _size(spec, capacity)
     if not quantity > 0.0:
-        return Match((), begin, False, spec.stop, _NAN, cancel)
-    reference = begin.price
+        return None, cancel
     px = reference if price is None else price(spec.side_sign, reference, quantity)
-    fill = FillDecision(px, quantity, LiquiditySide.TAKER, f"market at {label}", reference)
-    return Match((fill,), begin, False, spec.stop, _NAN, cancel)
+    return FillDecision(px, quantity, LiquiditySide.TAKER, f"market at {label}", reference), cancel
 
 
 def match_bar(

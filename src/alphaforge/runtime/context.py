@@ -496,11 +496,14 @@ class BacktestContext:
         ledger, engine = self._ledger, self._kernel.engine
         instrument = ledger.instrument(symbol)
         # The common case costs no Decimal: no open order and a move under one lot.
-        if not engine.has_open(symbol) and abs(quantity - ledger.float_quantity(symbol)) < float(
+        working = engine.has_open(symbol)
+        if not working and abs(quantity - ledger.float_quantity(symbol)) < float(
             instrument.lot_size
         ):
             return None
-        held = ledger.position(symbol).quantity + engine.pending_quantity(symbol)
+        # nothing working (the common case): what pending_quantity would say, without asking
+        pending = engine.pending_quantity(symbol) if working else Decimal(0)
+        held = ledger.position(symbol).quantity + pending
         delta = instrument.round_quantity(Decimal(repr(float(quantity))) - held)
         if delta == 0:
             return None
