@@ -162,7 +162,7 @@ def main() -> None:
     )
     try:
         small = tiled_bars(args.bt_bars)
-        t_bt = best_of(backtesting_py(small), 1)
+        t_bt = best_of(backtesting_py(small), args.runs)
         rate_b = args.bt_bars / t_bt
         rows.append(("(b) backtesting.py, same strategy", f"{rate_b:,.0f} bars/s", "-", None))
         rows.append(
