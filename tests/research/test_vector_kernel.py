@@ -195,8 +195,8 @@ def test_decimal_grid_refuses_bad_steps(step: object) -> None:
 
 def test_more_steps_than_floats_count_stay_close_and_too_many_are_refused() -> None:
     # 12 trillion of cash in lots of 1e-8: ~1e18 lots at S&P prices, past 2**53, where k and
-    # k + 1 lots can be the same float (the exact rounding's unit corrections once ran for
-    # hours): rounding is approximate there, and close to the Python reference.
+    # k + 1 lots can be the same float (the exact rounding's unit corrections, stepping one lot
+    # at a time, did not end in 5 minutes): rounding is approximate there, close to the reference.
     opens, closes = prices()
     kw: dict[str, Any] = {
         "weights": np.where(np.arange(300) % 50 == 0, 0.5, np.nan)[:, None],
