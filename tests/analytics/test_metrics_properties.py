@@ -90,7 +90,9 @@ def test_tail_risk_is_ordered(r: np.ndarray) -> None:
 def test_beta_of_a_scaled_benchmark(b: np.ndarray, c: float) -> None:
     assert an.beta(c * b, b) == pytest.approx(c, rel=1e-9, abs=1e-9)
     a, beta = an.alpha_beta(b, b)
-    assert beta == pytest.approx(1.0, rel=1e-12)
+    # cov(b, b) / var(b) cancels as a near-flat b's variance does: 1e-12 was found too tight
+    # (six equal values and one 2.5 % apart gave 1 + 1.0e-12)
+    assert beta == pytest.approx(1.0, rel=1e-9)
     assert a == pytest.approx(0.0, abs=1e-9)
     assert an.tracking_error(b, b) == 0.0
 
