@@ -120,3 +120,21 @@ def test_streaming_indicators_take_the_same_parameters() -> None:
         EMA(2.0)  # type: ignore[arg-type]
     with pytest.raises(InvalidValueError, match="ATR: period must be >= 1"):
         ATR(0)
+
+
+def test_streaming_periods_may_be_numpy_integers() -> None:
+    """Parameter grids are often NumPy arrays: their integers are periods like any other (the
+    compiled core checks ``int`` arguments strictly, so these parameters say ``SupportsIndex``)."""
+    closes = [10.0, 11.0, 12.5, 12.0, 13.0, 12.8, 14.0, 15.5, 15.0, 16.0] * 5
+    pairs = [
+        (SMA(np.int64(3)), SMA(3)),
+        (EMA(np.int32(4)), EMA(4)),
+        (MACD(np.int64(3), np.int64(6), np.int64(2)), MACD(3, 6, 2)),
+        (BBands(np.int64(5)), BBands(5)),
+        (ZScore(np.int16(5)), ZScore(5)),
+    ]
+    for numpy_made, int_made in pairs:
+        for close in closes:
+            assert repr(numpy_made.update(close)) == repr(int_made.update(close))
+    with pytest.raises(InvalidValueError, match="ZScore: period must be an integer"):
+        ZScore(np.float64(5.0))  # type: ignore[arg-type]

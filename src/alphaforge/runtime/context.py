@@ -11,10 +11,11 @@ once for the whole stream, or updated by the kernel before ``on_bar``), and the 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 
@@ -124,11 +125,12 @@ class BacktestContext:
         self,
         symbol: str,
         field: str = "close",
-        n: int | None = None,
+        n: SupportsIndex | None = None,
         *,
         timeframe: str | None = None,
     ) -> np.ndarray:
-        """The last ``n`` values (all when ``None``) of ``field`` up to the current bar.
+        """The last ``n`` values (all when ``None``; any integer, NumPy's included) of ``field``
+        up to the current bar.
 
         ``timeframe="tick"`` reads the symbol's trades (``price``, ``size``, ``side``); a symbol
         with trades and no bars reads them by default."""
@@ -139,7 +141,7 @@ class BacktestContext:
                 f"{did_you_mean(field, list(stream.arrays))}"
             )
         end = stream.position + 1
-        start = 0 if n is None else max(0, end - n)
+        start = 0 if n is None else max(0, end - _count(n))
         # A copy, not a view: a view's ``.base`` is the whole preloaded array, future bars
         # included, and a strategy must not be able to reach them through it.
         window = stream.arrays[field][start:end].copy()
@@ -377,6 +379,16 @@ class BacktestContext:
             held = [f"{s} {t}" for s, t in self._streams]
             raise InvalidValueError(f"no {symbol} {timeframe} bars in this run (it has {held})")
         return found
+
+
+def _count(n: SupportsIndex) -> int:
+    try:
+        count = operator.index(n)
+    except TypeError:
+        raise InvalidValueError(f"n must be an integer >= 0, got {n!r}") from None
+    if count < 0:
+        raise InvalidValueError(f"n must be an integer >= 0, got {count}")
+    return count
 
 
 def unit_value_fn(ledger: Ledger) -> Callable[[str], float]:

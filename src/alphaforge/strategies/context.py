@@ -70,7 +70,7 @@ class StrategyContext(Protocol):
         self,
         symbol: str,
         field: str = "close",
-        n: int | None = None,
+        n: SupportsIndex | None = None,
         *,
         timeframe: str | None = None,
     ) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from math import isnan
+from typing import SupportsIndex
 
 from alphaforge.indicators._arrays import check_period, check_real
 from alphaforge.indicators._constants import FLAT_RELATIVE_STD
@@ -25,7 +26,9 @@ class Keltner(StreamingIndicator[tuple[float, float, float]]):
 
     __slots__ = ("_atr", "_ema", "_multiplier")
 
-    def __init__(self, period: int = 20, atr_period: int = 10, multiplier: float = 2.0) -> None:
+    def __init__(
+        self, period: SupportsIndex = 20, atr_period: SupportsIndex = 10, multiplier: float = 2.0
+    ) -> None:
         p = check_period("Keltner", "period", period)
         ap = check_period("Keltner", "atr_period", atr_period)
         self._multiplier = check_real("Keltner", "multiplier", multiplier)
@@ -62,7 +65,7 @@ class Donchian(StreamingIndicator[tuple[float, float, float]]):
 
     __slots__ = ("_highs", "_lows")
 
-    def __init__(self, period: int = 20) -> None:
+    def __init__(self, period: SupportsIndex = 20) -> None:
         p = check_period("Donchian", "period", period)
         self._highs = RollingExtreme(p, maximum=True)
         self._lows = RollingExtreme(p, maximum=False)
@@ -96,7 +99,7 @@ class ZScore(StreamingIndicator[float]):
 
     __slots__ = ("_var",)
 
-    def __init__(self, period: int = 20) -> None:
+    def __init__(self, period: SupportsIndex = 20) -> None:
         p = check_period("ZScore", "period", period, minimum=2)
         self._var = ShiftedVariance(p)
         super().__init__(p - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from math import isnan
+from typing import SupportsIndex
 
 from alphaforge.indicators._arrays import check_period
 from alphaforge.indicators._constants import EPSILON, wilder_weights
@@ -48,7 +49,7 @@ class ATR(StreamingIndicator[float]):
 
     __slots__ = ("_alpha", "_atr", "_beta", "_period", "_prev")
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         self._period = check_period(type(self).__name__, "period", period)
         self._beta, self._alpha = wilder_weights(self._period)
         super().__init__(self._period)
@@ -164,7 +165,7 @@ class _Directional(StreamingIndicator[float]):
 class _DI(_Directional):
     __slots__ = ("_plus",)
 
-    def __init__(self, period: int, *, plus: bool) -> None:
+    def __init__(self, period: SupportsIndex, *, plus: bool) -> None:
         self._plus = plus
         p = check_period("PlusDI" if plus else "MinusDI", "period", period)
         super().__init__(p, p)
@@ -196,7 +197,7 @@ class PlusDI(_DI):
 
     __slots__ = ()
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         super().__init__(period, plus=True)
 
 
@@ -205,7 +206,7 @@ class MinusDI(_DI):
 
     __slots__ = ()
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         super().__init__(period, plus=False)
 
 
@@ -214,7 +215,7 @@ class ADX(_Directional):
 
     __slots__ = ("_adx",)
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         p = check_period("ADX", "period", period)
         super().__init__(2 * p - 1, p)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from math import isnan
+from typing import SupportsIndex
 
 from alphaforge.indicators._arrays import check_macd_periods, check_period
 from alphaforge.indicators._constants import EPSILON
@@ -21,7 +22,7 @@ class RSI(StreamingIndicator[float]):
 
     __slots__ = ("_gain", "_inverse", "_loss", "_period", "_prev", "_weight")
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         self._period = check_period("RSI", "period", period)
         self._weight = float(self._period - 1)
         self._inverse = 1.0 / self._period
@@ -98,7 +99,10 @@ class MACD(StreamingIndicator[tuple[float, float, float]]):
     )
 
     def __init__(
-        self, fast_period: int = 12, slow_period: int = 26, signal_period: int = 9
+        self,
+        fast_period: SupportsIndex = 12,
+        slow_period: SupportsIndex = 26,
+        signal_period: SupportsIndex = 9,
     ) -> None:
         self._fast_p, self._slow_p, self._signal_p = check_macd_periods(
             fast_period, slow_period, signal_period
@@ -161,7 +165,7 @@ class _Lagged(StreamingIndicator[float]):
 
     __slots__ = ("_buf", "_i", "_period")
 
-    def __init__(self, name: str, period: int) -> None:
+    def __init__(self, name: str, period: SupportsIndex) -> None:
         self._period = check_period(name, "period", period)
         super().__init__(self._period)
 
@@ -203,7 +207,7 @@ class ROC(_Lagged):
 
     __slots__ = ()
 
-    def __init__(self, period: int = 10) -> None:
+    def __init__(self, period: SupportsIndex = 10) -> None:
         super().__init__("ROC", period)
 
     def _compute(self, x: float, before: float) -> float:
@@ -215,7 +219,7 @@ class MOM(_Lagged):
 
     __slots__ = ()
 
-    def __init__(self, period: int = 10) -> None:
+    def __init__(self, period: SupportsIndex = 10) -> None:
         super().__init__("MOM", period)
 
     def _compute(self, x: float, before: float) -> float:
@@ -227,7 +231,7 @@ class CCI(StreamingIndicator[float]):
 
     __slots__ = ("_buf", "_period", "_slot")
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         self._period = check_period("CCI", "period", period)
         super().__init__(self._period - 1)
 
@@ -275,7 +279,7 @@ class MFI(StreamingIndicator[float]):
 
     __slots__ = ("_neg", "_neg_sum", "_null_run", "_period", "_pos", "_pos_sum", "_prev", "_slot")
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         self._period = check_period("MFI", "period", period)
         super().__init__(self._period)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from math import isnan
+from typing import SupportsIndex
 
 from alphaforge.indicators._arrays import check_period
 from alphaforge.indicators._constants import EPSILON
@@ -27,7 +28,12 @@ class Stoch(StreamingIndicator[tuple[float, float]]):
 
     __slots__ = ("_fastk_period", "_highs", "_lows", "_slowd", "_slowk")
 
-    def __init__(self, fastk_period: int = 5, slowk_period: int = 3, slowd_period: int = 3) -> None:
+    def __init__(
+        self,
+        fastk_period: SupportsIndex = 5,
+        slowk_period: SupportsIndex = 3,
+        slowd_period: SupportsIndex = 3,
+    ) -> None:
         self._fastk_period = fk = check_period("Stoch", "fastk_period", fastk_period)
         sk = check_period("Stoch", "slowk_period", slowk_period)
         sd = check_period("Stoch", "slowd_period", slowd_period)
@@ -73,7 +79,12 @@ class StochRSI(StreamingIndicator[tuple[float, float]]):
 
     __slots__ = ("_fastd", "_fastk_period", "_highs", "_lows", "_rsi")
 
-    def __init__(self, period: int = 14, fastk_period: int = 5, fastd_period: int = 3) -> None:
+    def __init__(
+        self,
+        period: SupportsIndex = 14,
+        fastk_period: SupportsIndex = 5,
+        fastd_period: SupportsIndex = 3,
+    ) -> None:
         p = check_period("StochRSI", "period", period)
         self._fastk_period = check_period("StochRSI", "fastk_period", fastk_period)
         fd = check_period("StochRSI", "fastd_period", fastd_period)
@@ -120,7 +131,7 @@ class WillR(StreamingIndicator[float]):
 
     __slots__ = ("_highs", "_lows")
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         p = check_period("WillR", "period", period)
         self._highs = RollingExtreme(p, maximum=True)
         self._lows = RollingExtreme(p, maximum=False)
@@ -159,7 +170,7 @@ class Aroon(StreamingIndicator[tuple[float, float]]):
 
     __slots__ = ("_factor", "_highs", "_lows", "_period")
 
-    def __init__(self, period: int = 14) -> None:
+    def __init__(self, period: SupportsIndex = 14) -> None:
         self._period = check_period("Aroon", "period", period)
         self._factor = 100.0 / self._period
         self._highs = RollingExtreme(self._period + 1, maximum=True)

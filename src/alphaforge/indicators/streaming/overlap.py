@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from math import isnan
+from typing import SupportsIndex
 
 from alphaforge.indicators._arrays import check_period, check_real
 from alphaforge.indicators._constants import VARIANCE_EPSILON, WMA_RESEED
@@ -26,7 +27,7 @@ class SMA(StreamingIndicator[float]):
 
     __slots__ = ("_buf", "_i", "_period", "_total")
 
-    def __init__(self, period: int = 30) -> None:
+    def __init__(self, period: SupportsIndex = 30) -> None:
         self._period = check_period("SMA", "period", period)
         super().__init__(self._period - 1)
 
@@ -77,7 +78,7 @@ class EMA(StreamingIndicator[float]):
 
     __slots__ = ("_k", "_period", "_total")
 
-    def __init__(self, period: int = 30) -> None:
+    def __init__(self, period: SupportsIndex = 30) -> None:
         self._period = check_period("EMA", "period", period)
         self._k = 2.0 / (self._period + 1)
         super().__init__(self._period - 1)
@@ -111,7 +112,7 @@ class WMA(StreamingIndicator[float]):
 
     __slots__ = ("_buf", "_divider", "_i", "_period", "_reseed_in", "_sub", "_sum", "_trailing")
 
-    def __init__(self, period: int = 30) -> None:
+    def __init__(self, period: SupportsIndex = 30) -> None:
         self._period = check_period("WMA", "period", period)
         self._divider = self._period * (self._period + 1) / 2.0
         super().__init__(self._period - 1)
@@ -177,7 +178,7 @@ class DEMA(StreamingIndicator[float]):
 
     __slots__ = ("_e1", "_e2", "_k", "_period", "_total", "_total2")
 
-    def __init__(self, period: int = 30) -> None:
+    def __init__(self, period: SupportsIndex = 30) -> None:
         self._period = check_period("DEMA", "period", period)
         self._k = 2.0 / (self._period + 1)
         super().__init__(2 * (self._period - 1))
@@ -222,7 +223,7 @@ class TEMA(StreamingIndicator[float]):
 
     __slots__ = ("_e1", "_e2", "_e3", "_k", "_period", "_total", "_total2", "_total3")
 
-    def __init__(self, period: int = 30) -> None:
+    def __init__(self, period: SupportsIndex = 30) -> None:
         self._period = check_period("TEMA", "period", period)
         self._k = 2.0 / (self._period + 1)
         super().__init__(3 * (self._period - 1))
@@ -280,7 +281,9 @@ class BBands(StreamingIndicator[tuple[float, float, float]]):
 
     __slots__ = ("_dn", "_period", "_up", "_var")
 
-    def __init__(self, period: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0) -> None:
+    def __init__(
+        self, period: SupportsIndex = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0
+    ) -> None:
         self._period = check_period("BBands", "period", period)
         self._up = check_real("BBands", "nbdev_up", nbdev_up)
         self._dn = check_real("BBands", "nbdev_dn", nbdev_dn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from math import isnan
+from typing import SupportsIndex
 
 from alphaforge.indicators._arrays import check_period, check_real
 from alphaforge.indicators._constants import GK_CLOSE_WEIGHT, LN2, yang_zhang_k
@@ -18,7 +19,7 @@ class CloseToClose(StreamingIndicator[float]):
 
     __slots__ = ("_annualization", "_correction", "_prev", "_var")
 
-    def __init__(self, period: int = 20, annualization: float = 252.0) -> None:
+    def __init__(self, period: SupportsIndex = 20, annualization: float = 252.0) -> None:
         p = check_period("CloseToClose", "period", period, minimum=2)
         self._annualization = check_real(
             "CloseToClose", "annualization", annualization, positive=True
@@ -58,7 +59,7 @@ class Parkinson(StreamingIndicator[float]):
 
     __slots__ = ("_mean", "_scale")
 
-    def __init__(self, period: int = 20, annualization: float = 252.0) -> None:
+    def __init__(self, period: SupportsIndex = 20, annualization: float = 252.0) -> None:
         p = check_period("Parkinson", "period", period)
         a = check_real("Parkinson", "annualization", annualization, positive=True)
         self._scale = a / (4.0 * LN2)
@@ -91,7 +92,7 @@ class GarmanKlass(StreamingIndicator[float]):
 
     __slots__ = ("_annualization", "_mean")
 
-    def __init__(self, period: int = 20, annualization: float = 252.0) -> None:
+    def __init__(self, period: SupportsIndex = 20, annualization: float = 252.0) -> None:
         p = check_period("GarmanKlass", "period", period)
         self._annualization = check_real(
             "GarmanKlass", "annualization", annualization, positive=True
@@ -126,7 +127,7 @@ class YangZhang(StreamingIndicator[float]):
 
     __slots__ = ("_annualization", "_close_var", "_correction", "_k", "_open_var", "_prev", "_rs")
 
-    def __init__(self, period: int = 20, annualization: float = 252.0) -> None:
+    def __init__(self, period: SupportsIndex = 20, annualization: float = 252.0) -> None:
         p = check_period("YangZhang", "period", period, minimum=2)
         self._annualization = check_real("YangZhang", "annualization", annualization, positive=True)
         self._k = yang_zhang_k(p)

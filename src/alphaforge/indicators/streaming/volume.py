@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from math import isnan
+from typing import SupportsIndex
 
 from alphaforge.indicators._arrays import check_period
 from alphaforge.indicators.streaming._base import NAN, StreamingIndicator
@@ -47,7 +48,7 @@ class VWAP(StreamingIndicator[float]):
 
     __slots__ = ("_flows", "_period", "_pv", "_slot", "_traded", "_vol", "_volumes")
 
-    def __init__(self, period: int = 20) -> None:
+    def __init__(self, period: SupportsIndex = 20) -> None:
         self._period = check_period("VWAP", "period", period)
         super().__init__(self._period - 1)
 
