@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -254,10 +255,15 @@ class HistoricalFeed:
         return self._merge()[1]
 
     def bars(self) -> Iterator[Bar]:
-        """Yield only the ``Bar`` events, in delivery order."""
-        batch = self._merge()[0]
-        for lo in range(0, len(batch), _CHUNK):
-            yield from self._bar_objects(batch, lo, lo + _CHUNK)
+        """Iterate over only the ``Bar`` events, in delivery order (built a chunk at a time)."""
+
+        def chunks() -> Iterator[Iterator[Bar]]:
+            batch = self._merge()[0]
+            for lo in range(0, len(batch), _CHUNK):
+                yield self._bar_objects(batch, lo, lo + _CHUNK)
+
+        # chained in C: no Python frame resumed per bar (the kernel takes one per event)
+        return chain.from_iterable(chunks())
 
     # ------------------------------------------------------------ internals
 
