@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo check install test test-slow lint format typecheck imports cov bench bundle-data services clean
+.PHONY: help demo check install build core test test-slow lint format typecheck imports cov bench bundle-data services clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -24,16 +24,23 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## Create .venv and install alphaforge with its dev tools (pinned)
 
-demo: $(STAMP) ## The main job: backtest SMA 20/100 on the bundled S&P 500, write the tearsheet
+build: $(STAMP) ## Recompile the engine's core with mypyc after editing it (about a minute)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+
+core: $(STAMP)
+	@$(BIN)/python -W ignore -c 'import sys, alphaforge._native as n; sys.exit("stale" in n.status())' \
+		|| $(MAKE) --no-print-directory build
+
+demo: $(STAMP) core ## The main job: backtest SMA 20/100 on the bundled S&P 500, write the tearsheet
 	$(BIN)/alphaforge data validate spx_daily
 	$(BIN)/alphaforge backtest --strategy sma_cross -p fast=20 -p slow=100 --data spx_daily --out out/sma_cross_spx
 
-check: $(STAMP) lint typecheck imports test ## The whole check (what CI runs): lint, types, layers, tests
+check: $(STAMP) core lint typecheck imports test ## The whole check (what CI runs): lint, types, layers, tests
 
-test: $(STAMP) ## Run the test suite (without slow tests)
+test: $(STAMP) core ## Run the test suite (without slow tests); the core is rebuilt if stale
 	$(BIN)/pytest -n 2 -m "not slow" --cov --cov-report=term
 
-test-slow: $(STAMP) ## Run only the slow tests
+test-slow: $(STAMP) core ## Run only the slow tests
 	$(BIN)/pytest -m slow
 
 lint: $(STAMP) ## ruff lint + format check
@@ -66,4 +73,5 @@ services: ## Start PostgreSQL and Redis on 127.0.0.1 if they are down
 	bash .ci/services
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov build
+	find src -name '*.so' -delete; rm -f src/alphaforge/_native.json

@@ -7,6 +7,10 @@ On a shared VM, wall clocks of separate runs move by 30 % and more; old and new 
 in alternating fresh processes (the old one from a temporary ``git worktree``), each timing
 ``--bars`` bars of (a) SMA 10/30, (a2) buy and hold and (c) the 20-stock monthly rebalance of
 ``bench_engine.py`` in CPU seconds, and the best of ``--rounds`` is printed for each.
+
+The earlier commit runs from its sources (a worktree has no compiled core; before 2026-12-06
+there was none); the work tree runs as installed, compiled or not (each side's line says which).
+``--pure`` runs the work tree as Python too (``ALPHAFORGE_PURE=1``): code changes alone.
 """
 
 from __future__ import annotations
@@ -31,17 +35,25 @@ def cpu(fn):
 strategy = MonthlyEqualWeight()
 print(cpu(lambda: event_sma(frame)), cpu(lambda: event_hold(frame)),
       cpu(lambda: backtest(strategy, "stocks20_close", config=CFG)))
+try:
+    from alphaforge import _native
+    print(_native.status())
+except ImportError:  # a commit from before the compiled core
+    print("pure Python (no compiled core then)")
 """
 
 
-def _times(tree: Path, bars: int) -> tuple[float, float, float]:
+def _times(tree: Path, bars: int, *, pure: bool) -> tuple[float, float, float, str]:
     env = {"PYTHONPATH": str(tree / "src"), "PATH": "/usr/bin:/bin"}
+    if pure:
+        env["ALPHAFORGE_PURE"] = "1"
     done = subprocess.run(  # noqa: S603  # our own interpreter and code
         [sys.executable, "-c", _CHILD.format(bars=bars)],
         cwd=tree, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    a, hold, c = map(float, done.stdout.split())
-    return a, hold, c
+    figures, core = done.stdout.splitlines()[-2:]
+    a, hold, c = map(float, figures.split())
+    return a, hold, c, core
 
 
 def _git(*args: str) -> None:
@@ -53,22 +65,23 @@ def main() -> None:
     parser.add_argument("rev", help="the earlier commit (anything git rev-parse takes)")
     parser.add_argument("--bars", type=int, default=300_000)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--pure", action="store_true", help="run the work tree as Python too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
         _git("worktree", "add", "--detach", "-q", str(old), args.rev)
         try:
-            runs: dict[str, list[tuple[float, float, float]]] = {args.rev: [], "work tree": []}
+            runs: dict[str, list[tuple[float, float, float, str]]] = {args.rev: [], "work tree": []}
             for _ in range(args.rounds):
-                runs[args.rev].append(_times(old, args.bars))
-                runs["work tree"].append(_times(ROOT, args.bars))
+                runs[args.rev].append(_times(old, args.bars, pure=False))  # no build there
+                runs["work tree"].append(_times(ROOT, args.bars, pure=args.pure))
         finally:
             _git("worktree", "remove", "--force", str(old))
     print(f"best of {args.rounds} CPU times, {args.bars:,} bars, alternating fresh processes")
     for name, rows in runs.items():
-        a, hold, c = (min(r[k] for r in rows) for k in range(3))
+        a, hold, c = (min(r[k] for r in rows) for k in range(3))  # type: ignore[type-var]
         print(f"{name:>12}: (a) {args.bars / a:>9,.0f} bars/s  (a2) {args.bars / hold:>9,.0f} "
-              f"bars/s  (c) {20 * 8313 / c:>9,.0f} events/s")  # fmt: skip
+              f"bars/s  (c) {20 * 8313 / c:>9,.0f} events/s  [{rows[-1][3]}]")  # fmt: skip
 
 
 if __name__ == "__main__":

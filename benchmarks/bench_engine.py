@@ -24,6 +24,7 @@ Targets from the issue: (a) >= 300,000 bars/s and >= 2x (b); (c) >= 300,000 bar-
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from alphaforge import _native
 from alphaforge.config import AlphaforgeConfig
 from alphaforge.domain.market import Bar
 from alphaforge.runtime import backtest
@@ -54,6 +56,18 @@ class MonthlyEqualWeight(Strategy):
             self._month = month
             weight = 0.99 / len(ctx.symbols)
             ctx.target_weights(dict.fromkeys(ctx.symbols, weight))
+
+
+def _cpu_model() -> str:
+    """The CPU's model name where Linux tells it (figures differ a lot between models)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def best_of(run: Callable[[], object], runs: int) -> float:
@@ -138,9 +152,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    cpu = platform.processor() or platform.machine()
+    cpu = _cpu_model()
     print(f"alphaforge event-engine benchmark (best of {args.runs} after a warm-up)")
     print(f"machine: {cpu}, Python {platform.python_version()}")
+    print(f"core: {_native.status()}")  # compiled by mypyc at install, or ALPHAFORGE_PURE=1
     frame = tiled_bars(args.bars)
     rows = []
     t = best_of(lambda: event_sma(frame), args.runs)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alphaforge import _native
 from alphaforge._lazy import lazy_exports
 from alphaforge._version import __version__
+
+_native.activate()  # before any module of the compiled core is imported (see _native.py)
 
 if TYPE_CHECKING:
     from alphaforge.data.bundled import list_datasets, load_dataset

@@ -255,6 +255,7 @@ def test_identical_inputs_give_identical_events(fill_mode: str) -> None:
     assert first == second
 
 
+@pytest.mark.pure_only  # spies on the matcher's methods
 def test_a_bar_without_open_orders_skips_all_matching(monkeypatch: pytest.MonkeyPatch) -> None:
     # The speed of an idle bar is measured in benchmarks/ (bench_engine.py); here the structure
     # that makes it cheap: no matching work at all for a symbol without open orders.

@@ -26,6 +26,9 @@ HOUR = 3_600_000_000_000
 DAY = 24 * HOUR
 AAA = Instrument.equity("AAA")
 
+# The general path is forced by patching Matcher.lone_market: Python dispatch only.
+pytestmark = pytest.mark.pure_only
+
 
 def _bar(ts: int, o: float, h: float, low: float, c: float, v: float) -> Bar:
     return Bar.create("AAA", "1h", o, h, low, c, v, ts)

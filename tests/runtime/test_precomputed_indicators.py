@@ -250,6 +250,7 @@ def _context(arrays: dict[str, np.ndarray]) -> tuple[BacktestContext, StreamStat
     return ctx, state
 
 
+@pytest.mark.pure_only  # a context without a kernel (compiled: typed)
 def test_precomputed_handles_add_no_per_bar_work() -> None:
     ctx, state = _context(_stream_arrays("spx_daily"))
     sma, macd = ctx.indicator("sma", period=5), ctx.indicator("macd")
@@ -259,6 +260,7 @@ def test_precomputed_handles_add_no_per_bar_work() -> None:
     assert state.handles == [sma, macd]
 
 
+@pytest.mark.pure_only  # a context without a kernel (compiled: typed)
 def test_a_stream_with_a_gap_keeps_the_streaming_handle() -> None:
     """A NaN after the inputs started (unvalidated data): batch and streaming may part ways."""
     arrays = {f: a.copy() for f, a in _stream_arrays("spx_daily").items()}
@@ -278,6 +280,7 @@ def test_a_stream_with_a_gap_keeps_the_streaming_handle() -> None:
     assert np.isfinite(atr.value)
 
 
+@pytest.mark.pure_only  # a context without a kernel (compiled: typed)
 def test_a_handle_offers_no_way_to_the_future() -> None:
     ctx, state = _context(_stream_arrays("spx_daily"))
     state.position = 500

@@ -31,6 +31,7 @@ from alphaforge.core.suggest import did_you_mean
 
 __all__ = [
     "CONFIG_ENV_VAR",
+    "PURE_ENV_VAR",
     "ENVIRONMENT",
     "OVERRIDES",
     "Layer",
@@ -45,7 +46,10 @@ CONFIG_ENV_VAR = "ALPHAFORGE_CONFIG"
 ENVIRONMENT = "environment"
 OVERRIDES = "overrides"
 
-_RESERVED_ENV_VARS = frozenset({CONFIG_ENV_VAR})
+PURE_ENV_VAR = "ALPHAFORGE_PURE"
+"""Runs the engine's compiled core as Python (``alphaforge/_native.py``); not itself a setting."""
+
+_RESERVED_ENV_VARS = frozenset({CONFIG_ENV_VAR, PURE_ENV_VAR})
 
 
 @dataclass

@@ -232,7 +232,7 @@ class CompositeSlippage:
         quote: QuoteTick | None = None,
     ) -> float:
         """Return the sum of the models' fractions."""
-        total: float = 0  # as sum(): the same additions in the same order, without a generator
+        total: float = 0.0  # as sum(): the same additions in the same order, without a generator
         for model in self.models:
             total += model.fraction(quantity, price, symbol=symbol, volume=volume, quote=quote)
         return total
