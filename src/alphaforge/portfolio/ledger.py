@@ -442,6 +442,18 @@ class Ledger:
             gross += abs(value)
         return self._cash_f + net, self._cash_f, gross, net
 
+    def equity_into(self, out: list[float]) -> None:
+        """Append :meth:`equity_row`'s four values to ``out`` (the kernel's per-step record)."""
+        net = gross = 0.0
+        for value in self._mv:
+            net += value
+            gross += abs(value)
+        cash = self._cash_f
+        out.append(cash + net)
+        out.append(cash)
+        out.append(gross)
+        out.append(net)
+
     def _index(self, symbol: str) -> int:
         try:
             return self._slot[symbol]
