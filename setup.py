@@ -86,7 +86,7 @@ def _extensions() -> list[object]:
         return []
     if os.name != "nt":  # gcc and clang: no fused multiply-add, so results match Python's
         for extension in extensions:
-            extension.extra_compile_args.append("-ffp-contract=off")
+            extension.extra_compile_args = [*extension.extra_compile_args, "-ffp-contract=off"]
     return list(extensions)
 
 
