@@ -31,9 +31,9 @@ from alphaforge.core.suggest import did_you_mean
 
 __all__ = [
     "CONFIG_ENV_VAR",
-    "PURE_ENV_VAR",
     "ENVIRONMENT",
     "OVERRIDES",
+    "PURE_ENV_VAR",
     "Layer",
     "read_environment",
     "read_overrides",

@@ -12,7 +12,7 @@ forwarding lives here once; each subclass adds its own order handling (``submit`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -61,7 +61,7 @@ class ForwardingContext:
         self,
         symbol: str,
         field: str = "close",
-        n: int | None = None,
+        n: SupportsIndex | None = None,
         *,
         timeframe: str | None = None,
     ) -> np.ndarray:
