@@ -40,6 +40,9 @@ check: $(STAMP) core lint typecheck imports test ## The whole check (what CI run
 test: $(STAMP) core ## Run the test suite (without slow tests); the core is rebuilt if stale
 	$(BIN)/pytest -n 2 -m "not slow" --cov --cov-report=term
 
+cov: $(STAMP) ## Coverage of the whole package, the compiled core run as Python (htmlcov/)
+	ALPHAFORGE_PURE=1 $(BIN)/pytest -n 2 -m "not slow" --cov --cov-report=term --cov-report=html
+
 test-slow: $(STAMP) core ## Run only the slow tests
 	$(BIN)/pytest -m slow
 

@@ -1,10 +1,7 @@
 """What a backtest returns and writes: equity, orders, fills, trades, metrics, provenance.
 
-A *trade* is one position's life from flat to flat (a fill through zero closes one trade and
-opens the next). Its ``pnl`` is the sum of its cash flows, fees included, so trade PnLs add up to
-the account's realized PnL exactly; ``entry_price`` and ``exit_price`` are quantity-weighted
-averages of the opening and closing fills. A position still open when the data ends is reported
-as a trade marked ``"open at end"``, valued at the last close.
+The orders, fills and trades tables are built in ``runtime/_tables.py``, which also says what a
+*trade* is (one position's life from flat to flat, its PnL fees included).
 """
 
 from __future__ import annotations
