@@ -107,7 +107,7 @@ class Kernel:
             strategy.on_trade if type(strategy).on_trade is not _BaseStrategy.on_trade else None
         )
         self._events = events
-        self._log = _EquityLog()
+        self._log = _EquityLog(len(batch.stream))
         self.margin_calls: list[MarginCall] = []
         if margin:
             broker.set_account(LedgerView(ledger))
@@ -424,19 +424,23 @@ class _EquityLog:
     """The equity curve as it is recorded: ``(ts, equity, cash, gross, net)`` once per step.
 
     Steps append to plain lists (the cheapest append there is, compiled), which move into
-    NumPy arrays every ``_LOG_CHUNK`` rows. Small chunks on purpose: their floats are freed
-    while the allocator still has them in cache (chunks of 65,536 rows made the per-bar loop
-    10 % slower than ``array.array``, which converts each value through an argument parser;
-    512 rows made it 17 % faster). A million-bar run never holds its curve as Python floats.
+    preallocated NumPy arrays every ``_LOG_CHUNK`` rows. Small chunks on purpose: their floats
+    are freed while the allocator still has them in cache (chunks of 65,536 rows made the
+    per-bar loop 10 % slower than ``array.array``, which converts each value through an argument
+    parser; 512 rows made it 17 % faster). ``capacity`` (the run's bar count: at most one step a
+    bar) sizes the arrays once, so the curve is never held twice; a run of trades, which records
+    a step per minute, may need more, and the arrays then double.
     """
 
-    __slots__ = ("_stamp_chunks", "_value_chunks", "stamps", "values")
+    __slots__ = ("_n", "_stamps", "_values", "stamps", "values")
 
-    def __init__(self) -> None:
+    def __init__(self, capacity: int) -> None:
         self.stamps: list[int] = []
         self.values: list[float] = []  # four a step, flat
-        self._stamp_chunks: list[np.ndarray] = []
-        self._value_chunks: list[np.ndarray] = []
+        size = max(capacity, 1)
+        self._stamps = np.empty(size, dtype=np.int64)
+        self._values = np.empty(4 * size, dtype=np.float64)
+        self._n = 0
 
     def add(self, ts: int, row: tuple[float, float, float, float]) -> None:
         """Record one step's row (the paths other than the plain loop's)."""
@@ -446,19 +450,27 @@ class _EquityLog:
             self.flush()
 
     def flush(self) -> None:
-        """Move the rows held in the lists into arrays (the lists stay the same objects)."""
-        if self.stamps:
-            self._stamp_chunks.append(np.array(self.stamps, dtype=np.int64))
-            self._value_chunks.append(np.array(self.values, dtype=np.float64))
-            self.stamps.clear()
-            self.values.clear()
+        """Move the rows held in the lists into the arrays (the lists stay the same objects)."""
+        k = len(self.stamps)
+        if not k:
+            return
+        n = self._n
+        if n + k > len(self._stamps):
+            size = max(2 * len(self._stamps), n + k)
+            self._stamps = np.concatenate((self._stamps[:n], np.empty(size - n, np.int64)))
+            self._values = np.concatenate(
+                (self._values[: 4 * n], np.empty(4 * (size - n), np.float64))
+            )
+        self._stamps[n : n + k] = self.stamps
+        self._values[4 * n : 4 * (n + k)] = self.values
+        self._n = n + k
+        self.stamps.clear()
+        self.values.clear()
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Every step's stamp (int64) and its four values (float64, flat), in order."""
         self.flush()
-        if not self._stamp_chunks:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        return np.concatenate(self._stamp_chunks), np.concatenate(self._value_chunks)
+        return self._stamps[: self._n], self._values[: 4 * self._n]
 
 
 @contextmanager
