@@ -270,7 +270,7 @@ def test_a_stream_with_a_gap_keeps_the_streaming_handle() -> None:
     atr, sma = ctx.indicator("atr"), ctx.indicator("sma")  # ATR reads high; SMA does not
     assert type(atr) is Handle
     assert type(sma) is PrecomputedHandle
-    assert state.updaters == [atr.update_row]
+    assert state.updaters == [atr.update_bar]
     fed = INDICATORS["atr"].stream()
     rows = zip(*(arrays[f].tolist() for f in ("high", "low", "close")), strict=True)
     for _, row in zip(range(200), rows, strict=False):

@@ -16,6 +16,7 @@ import numpy as np
 
 from alphaforge.core.suggest import did_you_mean
 from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.market import Bar
 
 if TYPE_CHECKING:
     from alphaforge.indicators.registry import IndicatorSpec
@@ -24,16 +25,28 @@ if TYPE_CHECKING:
 
 __all__ = ["Handle", "PrecomputedHandle", "PrecomputedTupleHandle"]
 
+_BAR_OFFSET = Bar._fields.index("open")  # a Bar's fields: symbol, timeframe, open, ... volume
+
 
 class Handle:
     """A declared indicator: ``value`` and ``ready`` after the current bar of its stream.
 
-    This handle is fed bar by bar (``update_row``, which the kernel calls before ``on_bar``).
+    This handle is fed bar by bar (``update_bar``, which the kernel calls before ``on_bar``;
+    ``update`` takes an ``(open, high, low, close, volume)`` row instead).
     A backtest uses it where a ``PrecomputedHandle`` could differ or would cost more (see
     ``PrecomputedHandle.build``).
     """
 
-    __slots__ = ("_indicator", "_update", "inputs", "name", "outputs", "ready", "value")
+    __slots__ = (
+        "_indicator",
+        "_update",
+        "_update_bar",
+        "inputs",
+        "name",
+        "outputs",
+        "ready",
+        "value",
+    )
 
     def __init__(
         self,
@@ -48,7 +61,8 @@ class Handle:
         self.outputs = outputs
         self.value: Any = indicator.value
         self.ready = False
-        self._update = self._make_update()
+        self._update = self._make_update(0)
+        self._update_bar = self._make_update(_BAR_OFFSET)
 
     def update(self, row: tuple[float, float, float, float, float]) -> None:
         """Feed one bar (the kernel calls this before the strategy's ``on_bar``)."""
@@ -56,25 +70,34 @@ class Handle:
 
     @property
     def update_row(self) -> Callable[[tuple[float, float, float, float, float]], None]:
-        """The specialized per-bar update the kernel calls directly."""
+        """The specialized update of one ``(open, high, low, close, volume)`` row."""
         return self._update
 
-    def _make_update(self) -> Callable[[tuple[float, float, float, float, float]], None]:
-        # One specialized closure per arity: the per-bar path does no list building.
+    @property
+    def update_bar(self) -> Callable[[Bar], None]:
+        """The specialized per-bar update the kernel calls directly: it reads the ``Bar`` (a
+        tuple) where ``update_row`` reads a row, so no row is built per bar."""
+        return self._update_bar  # type: ignore[return-value]  # a Bar is a tuple of its fields
+
+    def _make_update(
+        self, offset: int
+    ) -> Callable[[tuple[float, float, float, float, float]], None]:
+        # One specialized closure per arity: the per-bar path does no list building. ``offset``:
+        # where ``open`` sits in what the closure is given (0 in a row, 2 in a ``Bar``).
         ind = self._indicator
         step = ind.update  # type: ignore[attr-defined]
-        inputs = self.inputs
+        inputs = tuple(i + offset for i in self.inputs)
         if len(inputs) == 1:
             (a,) = inputs
 
-            def one(row: tuple[float, float, float, float, float]) -> None:
+            def one(row: tuple[Any, ...]) -> None:
                 self.value = step(row[a])
                 if not self.ready:
                     self.ready = ind.ready
 
             return one
 
-        def many(row: tuple[float, float, float, float, float]) -> None:
+        def many(row: tuple[Any, ...]) -> None:
             self.value = step(*[row[i] for i in inputs])
             if not self.ready:
                 self.ready = ind.ready

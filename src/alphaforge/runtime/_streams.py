@@ -89,9 +89,8 @@ def wire(
 
 def warm(state: StreamState, bar: Bar) -> None:
     """Feed a warm-up bar to the stream's indicators (no orders, no equity)."""
-    row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
     for update in state.updaters:
-        update(row)
+        update(bar)
 
 
 def bar_streams(

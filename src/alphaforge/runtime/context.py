@@ -28,6 +28,7 @@ from alphaforge.indicators.registry import get_indicator
 from alphaforge.runtime._handles import Handle, PrecomputedHandle, PrecomputedTupleHandle
 
 if TYPE_CHECKING:
+    from alphaforge.domain.market import Bar
     from alphaforge.portfolio import Ledger, LedgerView
     from alphaforge.runtime.kernel import Kernel
 
@@ -69,7 +70,7 @@ class StreamState:
         self.ts = ts
         self.position = -1  # index of the current bar in this stream
         self.handles: list[Handle | PrecomputedHandle] = []
-        self.updaters: list[Callable[[tuple[float, float, float, float, float]], None]] = []
+        self.updaters: list[Callable[[Bar], None]] = []  # each handle's update_bar
         self.execution = False  # whether orders of this symbol are matched on this stream
         self.records = True  # whether equity is recorded at the steps of this stream's bars
         # intrabar="lower_timeframe": the path stream appends its bars to ``collect``, which is
@@ -177,7 +178,7 @@ class BacktestContext:
         for i in range(stream.position + 1):
             handle.update(tuple(float(a[i]) for a in arrays))  # type: ignore[arg-type]
         stream.handles.append(handle)
-        stream.updaters.append(handle.update_row)
+        stream.updaters.append(handle.update_bar)
         return handle
 
     def open_orders(self, symbol: str | None = None) -> Sequence[str]:

@@ -191,10 +191,8 @@ class Kernel:
             if state.execution:
                 broker.process_bar(bar)
                 ledger.mark(bar.symbol, bar.close, ts)
-            if state.updaters:
-                row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
-                for update in state.updaters:
-                    update(row)
+            for update in state.updaters:
+                update(bar)
             strategy.on_bar(bar, ctx)
             if self._notes:
                 self._deliver()
@@ -263,10 +261,8 @@ class Kernel:
         elif state.collect is not None:
             state.collect.append(bar)
             self.broker.advance(bar.ts_event)  # orders sent now start after this bar
-        if state.updaters:
-            row = (bar.open, bar.high, bar.low, bar.close, bar.volume)
-            for update in state.updaters:
-                update(row)
+        for update in state.updaters:
+            update(bar)
         self.strategy.on_bar(bar, self.ctx)
 
     def _warm_event(self, state: StreamState, event: Bar | TradeTick) -> None:
