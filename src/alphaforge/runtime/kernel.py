@@ -34,14 +34,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
 from alphaforge.domain.enums import OrderSide
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.events import OrderAccepted, OrderEvent, OrderFilled
-from alphaforge.domain.market import TradeTick
+from alphaforge.domain.market import Bar, TradeTick
 from alphaforge.domain.orders import Order
 from alphaforge.execution.margin import MarginCall, liquidation_intents
 from alphaforge.portfolio import EquityRecorder, Ledger, LedgerView
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from alphaforge.brokers.sim import SimulatedBroker
     from alphaforge.data.feed import BarBatch, TradeBatch
     from alphaforge.domain.intents import OrderIntent
-    from alphaforge.domain.market import Bar
     from alphaforge.execution.engine import ExecutionEngine
     from alphaforge.risk import RiskEngine
     from alphaforge.runtime.financing import Financing
@@ -61,6 +60,16 @@ if TYPE_CHECKING:
 __all__ = ["Kernel"]
 
 _TRADE_CLOCK = 60_000_000_000  # a run of trades alone records equity at each minute's end
+# A Bar's fields by position, read so in the per-bar loop (checked against Bar's own fields)
+_SYMBOL: Final = 0
+_CLOSE: Final = 5
+_TS_EVENT: Final = 7
+if (Bar._fields[_SYMBOL], Bar._fields[_CLOSE], Bar._fields[_TS_EVENT]) != (
+    "symbol",
+    "close",
+    "ts_event",
+):  # pragma: no cover - a change to Bar must update these
+    raise ImportError("Bar's fields moved: update _SYMBOL, _CLOSE and _TS_EVENT in kernel.py")
 _LOG_CHUNK = 1 << 9  # equity rows held as Python floats before they move into an array
 
 
@@ -164,9 +173,9 @@ class Kernel:
         plain = self._on_step is None and not self._drawdown_limit and not self._margin
         log = self._log
         stamps, values = log.stamps, log.values  # the same lists for the whole run (see _EquityLog)
-        last_ts: int | None = None
+        last_ts, started = 0, False  # an int, not int | None: compared unboxed, once per bar
         for bar, sid in zip(self._bars, stream_of, strict=True):
-            ts = bar.ts_event
+            ts: int = bar[_TS_EVENT]  # by position: a field's name is looked up at run time
             state = streams[sid]
             if start is not None and ts < start:
                 state.position += 1
@@ -174,8 +183,8 @@ class Kernel:
                 if state.execution:  # a price to size the first orders by, even for a
                     ledger.mark(bar.symbol, bar.close, ts)  # symbol with no bar at start
                 continue
-            if ts != last_ts:
-                if last_ts is not None:
+            if ts != last_ts or not started:
+                if started:
                     if plain:
                         stamps.append(last_ts)
                         ledger.equity_into(values)
@@ -185,18 +194,18 @@ class Kernel:
                         end_step(last_ts)  # on_step must not see this new bar: count it after
                 if financing is not None:
                     financing.accrue(ts)  # what holding cost over (last_ts, ts]
-                last_ts = ts
+                last_ts, started = ts, True
             state.position += 1
             self._now = ctx.now_ns = ts
             if state.execution:
                 broker.process_bar(bar)
-                ledger.mark(bar.symbol, bar.close, ts)
+                ledger.mark(bar[_SYMBOL], bar[_CLOSE], ts)
             for update in state.updaters:
                 update(bar)
             strategy.on_bar(bar, ctx)
             if self._notes:
                 self._deliver()
-        if last_ts is not None:
+        if started:
             if self._on_step is not None:
                 self._step(last_ts)
             stamps.append(last_ts)
