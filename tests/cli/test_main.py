@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from alphaforge import __version__
+from alphaforge import __version__, _native
 from alphaforge.cli._common import ExitCode, exit_code_for
 from alphaforge.cli.main import app
 from alphaforge.core.errors import ConfigError, FatalError, RetryableError
@@ -25,7 +25,10 @@ runner = CliRunner()
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
-    assert result.output.strip() == f"alphaforge {__version__}"
+    assert result.output.strip().splitlines() == [
+        f"alphaforge {__version__}",
+        f"core: {_native.status()}",  # "compiled", or "pure Python (why)"
+    ]
 
 
 def test_help_lists_groups_and_exit_codes() -> None:

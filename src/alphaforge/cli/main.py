@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from alphaforge import _native
 from alphaforge._version import __version__
 from alphaforge.cli._common import ExitCode, console, handle_errors, state
 from alphaforge.cli.backtest import backtest_command, strategies_app
@@ -50,7 +51,8 @@ app.add_typer(config_app, name="config")
 
 def _version_callback(value: bool) -> None:
     if value:
-        console.print(f"alphaforge {__version__}")
+        # the engine's core: compiled at install, or Python (alphaforge/_native.py)
+        console.print(f"alphaforge {__version__}\ncore: {_native.status()}")
         raise typer.Exit()
 
 
