@@ -124,9 +124,9 @@ def blocked_extremes(
                 vl = low[u64(t)]
                 gh = vh if vh > gh else gh
                 gl = vl if vl < gl else gl
-                k = u64(t - end + 1)  # the window starts at b0 + k
-                sh = hs[k]
-                sl = ls[k]
+                at = u64(t - end + 1)  # the window starts at b0 + at
+                sh = hs[at]
+                sl = ls[at]
                 upper[u64(t)] = sh if sh > gh else gh
                 lower[u64(t)] = sl if sl < gl else gl
         if not clean:
