@@ -8,9 +8,12 @@ in alternating fresh processes (the old one from a temporary ``git worktree``), 
 ``--bars`` bars of (a) SMA 10/30, (a2) buy and hold and (c) the 20-stock monthly rebalance of
 ``bench_engine.py`` in CPU seconds, and the best of ``--rounds`` is printed for each.
 
-The earlier commit runs from its sources (a worktree has no compiled core; before 2026-12-06
-there was none); the work tree runs as installed, compiled or not (each side's line says which).
-``--pure`` runs the work tree as Python too (``ALPHAFORGE_PURE=1``): code changes alone.
+The earlier commit runs from its sources unless ``--build`` compiles its core in the worktree
+first (commits from 2026-12-06 on have one; about a minute); the work tree runs as installed,
+compiled or not (each side's line says which). ``--pure`` runs the work tree as Python: with
+neither flag, a difference mixes the code change with the compilation.
+
+    .venv/bin/python benchmarks/ab_engine.py 88ef3ba --build --rounds 3   # compiled vs compiled
 """
 
 from __future__ import annotations
@@ -56,6 +59,16 @@ def _times(tree: Path, bars: int, *, pure: bool) -> tuple[float, float, float, s
     return a, hold, c, core
 
 
+def _build(tree: Path) -> None:
+    """Compile ``tree``'s core in place, as ``make build`` does (its own ``setup.py``)."""
+    if not (tree / "setup.py").exists():
+        sys.exit(f"{tree.name}: this commit has no compiled core to build (drop --build)")
+    subprocess.run(  # our own interpreter and build script
+        [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+        cwd=tree, check=True, capture_output=True,
+    )  # fmt: skip
+
+
 def _git(*args: str) -> None:
     subprocess.run(["git", "-C", str(ROOT), *args], check=True)  # noqa: S603, S607  # our repo
 
@@ -66,11 +79,14 @@ def main() -> None:
     parser.add_argument("--bars", type=int, default=300_000)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--pure", action="store_true", help="run the work tree as Python too")
+    parser.add_argument("--build", action="store_true", help="compile REV's core in its worktree")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "old"
         _git("worktree", "add", "--detach", "-q", str(old), args.rev)
         try:
+            if args.build:
+                _build(old)
             runs: dict[str, list[tuple[float, float, float, str]]] = {args.rev: [], "work tree": []}
             for _ in range(args.rounds):
                 runs[args.rev].append(_times(old, args.bars, pure=False))  # no build there

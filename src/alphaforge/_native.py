@@ -3,9 +3,9 @@
 The modules of ``COMPILED`` are the path every bar and every order of a backtest takes (orders,
 positions, ledger, simulated broker, execution and risk engines, kernel, strategy context). They
 are plain, type-annotated Python; where a C compiler is at hand, installing alphaforge compiles
-them with mypyc (``setup.py``), which makes an event backtest about 1.3-1.5x faster
-(``benchmarks/bench_engine.py``). Compiled or not, a backtest gives the same results bit for bit
-(``tests/test_native.py`` compares them).
+them with mypyc (``setup.py``), which makes an event backtest 1.3-1.6x faster
+(``benchmarks/ab_engine.py HEAD --build --pure``). Compiled or not, a backtest gives the same
+results bit for bit (``tests/test_native.py`` compares them).
 
 A compiled module whose source changed after the build would silently run the old code. So, when
 ``alphaforge`` is imported, :func:`activate` compares the sources the build read with the hashes

@@ -436,14 +436,13 @@ class Ledger:
     # ------------------------------------------------------------------ package internals
     def equity_row(self) -> tuple[float, float, float, float]:
         """``(equity, cash, gross, net)`` in base currency, in one pass over the float mirror."""
-        net = gross = 0.0
-        for value in self._mv:
-            net += value
-            gross += abs(value)
-        return self._cash_f + net, self._cash_f, gross, net
+        out: list[float] = []
+        self.equity_into(out)
+        return out[0], out[1], out[2], out[3]
 
     def equity_into(self, out: list[float]) -> None:
-        """Append :meth:`equity_row`'s four values to ``out`` (the kernel's per-step record)."""
+        """Append :meth:`equity_row`'s four values to ``out``: the kernel's per-bar record,
+        without a tuple per step."""
         net = gross = 0.0
         for value in self._mv:
             net += value

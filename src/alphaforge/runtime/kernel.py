@@ -431,10 +431,11 @@ class _EquityLog:
     Steps append to plain lists (the cheapest append there is, compiled), which move into
     preallocated NumPy arrays every ``_LOG_CHUNK`` rows. Small chunks on purpose: their floats
     are freed while the allocator still has them in cache (chunks of 65,536 rows made the
-    per-bar loop 10 % slower than ``array.array``, which converts each value through an argument
-    parser; 512 rows made it 17 % faster). ``capacity`` (the run's bar count: at most one step a
-    bar) sizes the arrays once, so the curve is never held twice; a run of trades, which records
-    a step per minute, may need more, and the arrays then double.
+    per-bar loop slower than ``array.array``, which converts each value through an argument
+    parser; 512 rows made it faster: commit 8ce82ad's message has the figures). ``capacity``
+    (the run's bar count: at most one step a bar) sizes the arrays once, so the curve is never
+    held twice; a run of trades, which records a step per minute, may need more, and the arrays
+    then double.
     """
 
     __slots__ = ("_n", "_stamps", "_values", "stamps", "values")
