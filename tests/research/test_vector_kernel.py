@@ -153,10 +153,12 @@ def _ref_trunc(x: float, held: int, num: int, e: int) -> int:
 
 @st.composite
 def near_grid(draw: st.DrawFn) -> tuple[float, int, int]:
-    """A float on, next to, or halfway between points of a decimal grid (the hard cases)."""
+    """A float on, next to, or halfway between points of a decimal grid (the hard cases), or
+    a few ulps from either, around the margin where ``_grid`` stops trusting the float
+    estimate and compares with the grid exactly."""
     num, e = draw(st.sampled_from(GRIDS))
     k = draw(st.integers(-(10**10), 10**10))
-    kind = draw(st.sampled_from(["on", "above", "below", "half", "any"]))
+    kind = draw(st.sampled_from(["on", "above", "below", "half", "any", "ulps", "half_ulps"]))
     x = grid_value(k, num, e)
     if kind == "above":
         x = float(np.nextafter(x, np.inf))
@@ -167,6 +169,12 @@ def near_grid(draw: st.DrawFn) -> tuple[float, int, int]:
     elif kind == "any":  # the domain: magnitudes under 10**14 grid steps
         bound = 10.0 ** (13 - e)
         x = draw(st.floats(-bound, bound, allow_nan=False))
+    if kind in ("ulps", "half_ulps"):
+        if kind == "half_ulps":
+            x = float(Decimal(2 * k + 1) * num / (2 * Decimal(10) ** e))
+        toward = np.inf if draw(st.booleans()) else -np.inf
+        for _ in range(draw(st.integers(1, 64))):
+            x = float(np.nextafter(x, toward))
     return x, num, e
 
 
