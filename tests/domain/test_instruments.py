@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from alphaforge.domain.enums import AssetClass, OrderSide
 from alphaforge.domain.errors import InvalidValueError
-from alphaforge.domain.instruments import _CTX, _ROUNDING_MODES, Instrument, _on_grid
+from alphaforge.domain.instruments import _CTX, _ROUNDING_MODES, RULE_612, Instrument, _on_grid
 
 MSFT = Instrument.equity("MSFT", currency="USD")
 
@@ -145,3 +145,51 @@ def test_the_grid_rounds_as_decimal_to_integral_value_with_the_mode(
     step = Decimal(tick)
     steps = _CTX.divide(value, step).to_integral_value(rounding=mode, context=_CTX)
     assert str(_on_grid(value, step, mode)) == str(_CTX.multiply(steps, step))
+
+
+# ---------------------------------------------------------------- tick tiers (SEC Rule 612)
+
+PENNY = Instrument.equity("PFE", tick_size="0.0001", tick_tiers=RULE_612)
+
+
+def test_rule_612_cents_from_one_dollar_hundredths_of_a_cent_below() -> None:
+    assert PENNY.tick_tiers == ((Decimal(1), Decimal("0.01")),)
+    assert PENNY.tick_at(Decimal("0.9999")) == Decimal("0.0001")
+    assert PENNY.tick_at(Decimal(1)) == Decimal("0.01")
+    assert PENNY.price(0.12345) == Decimal("0.1234")  # ties to even
+    assert PENNY.price(1.2345) == Decimal("1.23")
+    assert PENNY.price(0.99996) == Decimal("1.0000")  # rounds up onto the tier's first price
+    assert PENNY.round_price("1.009", side=OrderSide.BUY) == Decimal("1.00")
+    assert PENNY.round_price("0.99991", side=OrderSide.SELL) == Decimal("1.0000")
+    assert PENNY.is_valid_price(Decimal("0.9995"))
+    assert not PENNY.is_valid_price(Decimal("1.005"))
+    assert PENNY.is_valid_price(Decimal("1.01"))
+
+
+@given(
+    price=st.decimals(min_value="0.0001", max_value="1000", allow_nan=False, places=7),
+    mode=st.sampled_from(sorted(_ROUNDING_MODES)),
+)
+def test_a_rounding_never_leaves_its_tiers_grid(price: Decimal, mode: str) -> None:
+    # every tier's tick divides the next and its first price: a result is valid in its own tier
+    inst = Instrument.equity("X", tick_size="0.0001", tick_tiers=[(1, "0.01"), (100, "0.05")])
+    rounded = inst.round_price(price, mode=mode)
+    assert inst.is_valid_price(rounded) or rounded == 0
+    assert abs(rounded - price) < inst.tick_at(price)
+
+
+@pytest.mark.parametrize(
+    ("tiers", "message"),
+    [
+        ([(1, "0.00015")], "multiple of the tick below it"),
+        ([("1.005", "0.01")], "must be a multiple of its tick"),
+        ([(2, "0.01"), (1, "0.1")], "ascending"),
+        ([(1,)], "pairs"),
+        (5, "list of"),
+        ([("x", "0.01")], "tick tier price"),
+        ([(-1, "0.01")], "must be > 0"),
+    ],
+)
+def test_bad_tick_tiers_are_refused_by_name(tiers: object, message: str) -> None:
+    with pytest.raises(InvalidValueError, match=message):
+        Instrument("X", AssetClass.EQUITY, "USD", Decimal("0.0001"), Decimal(1), tick_tiers=tiers)  # type: ignore[arg-type]

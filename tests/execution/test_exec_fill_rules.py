@@ -239,3 +239,21 @@ def test_the_market_fast_path_decides_what_the_general_rules_decide(
     assert fast_one == general
     assert math.isnan(fast.extreme)
     assert math.isnan(probe.extreme)
+
+
+def test_a_trailing_stop_sits_on_the_grid_of_its_own_price() -> None:
+    # Rule 612 tiers (0.0001 below 1, 0.01 from 1): a buy stop 100 bps above the low rounds up
+    # to the cent above 1 and to the hundredth of a cent below
+    def level(low: float) -> float:
+        trail = spec(
+            OrderType.TRAILING_STOP,
+            trailing_offset=100.0,
+            trailing_bps=True,
+            tick=0.0001,
+            tick_tiers=((1.0, 0.01),),
+        )
+        return match_order(trail, PricePath((low, low), (True, False))).stop_price
+
+    assert level(1.5) == pytest.approx(1.52)  # 1.515 -> 1.52
+    assert level(0.95) == pytest.approx(0.9595)  # 0.9595 exactly on the fine grid
+    assert level(0.951) == pytest.approx(0.9606)  # 0.96051 -> 0.9606

@@ -22,6 +22,7 @@ __all__ = [
     "Context",
     "Group",
     "Working",
+    "float_tiers",
     "pending_sells",
     "reduce_problem",
     "signed",
@@ -60,8 +61,10 @@ class Working:
         role: str,
         active_after: int,
         tick: float | None = None,
+        tick_tiers: tuple[tuple[float, float], ...] | None = None,
     ) -> None:
-        """``tick``: ``float(instrument.tick_size)``, when the caller has it at hand."""
+        """``tick``, ``tick_tiers``: ``float(instrument.tick_size)`` and the instrument's tiers in
+        floats (``float_tiers``), when the caller has them at hand."""
         self.order = order
         self.instrument = instrument
         self.role = role
@@ -70,6 +73,7 @@ class Working:
             order,
             active_after=active_after,
             tick=float(instrument.tick_size) if tick is None else tick,
+            tick_tiers=float_tiers(instrument) if tick_tiers is None else tick_tiers,
             leaves=leaves,
         )
         self.leaves: Decimal = leaves
@@ -219,7 +223,13 @@ def static_problem(order: Order, instrument: Instrument | None) -> str | None:
 
 
 def _off_grid(name: str, price: Decimal, order: Order, instrument: Instrument) -> str:
-    return f"{name} {price} of {order.symbol} is not on the tick grid {instrument.tick_size}"
+    tick = instrument.tick_at(price) if price.is_finite() else instrument.tick_size
+    return f"{name} {price} of {order.symbol} is not on the tick grid {tick}"
+
+
+def float_tiers(instrument: Instrument) -> tuple[tuple[float, float], ...]:
+    """``instrument.tick_tiers`` in floats, for the fill rules (trailing stops)."""
+    return tuple((float(start), float(step)) for start, step in instrument.tick_tiers)
 
 
 def reduce_problem(order: Order, position: Decimal) -> str | None:

@@ -33,6 +33,7 @@ from alphaforge.brokers._sim_book import (
     Context,
     Group,
     Working,
+    float_tiers,
     pending_sells,
     static_problem,
     venue_problem,
@@ -142,7 +143,8 @@ class SimulatedBroker:
         self._last_trade: dict[str, float] = {}
         self._quotes = self._matcher.quotes
         self._room: dict[str, tuple[int, float]] = {}
-        self._ticks: dict[str, float] = {}  # float(tick_size) by symbol: an instrument is frozen
+        # float(tick_size) and float tiers by symbol: an instrument is frozen
+        self._ticks: dict[str, tuple[float, tuple[tuple[float, float], ...]]] = {}
         self._positions = self._matcher.positions
         self._reasons = self._matcher.reasons
         self._now = 0
@@ -381,10 +383,13 @@ class SimulatedBroker:
         )
 
     def _working(self, order: Order, instrument: Instrument, role: str, ts: int) -> Working:
-        tick = self._ticks.get(instrument.symbol)
-        if tick is None:
-            tick = self._ticks[instrument.symbol] = float(instrument.tick_size)
-        return Working(order, instrument, role=role, active_after=ts, tick=tick)
+        ticks = self._ticks.get(instrument.symbol)
+        if ticks is None:
+            ticks = (float(instrument.tick_size), float_tiers(instrument))
+            self._ticks[instrument.symbol] = ticks
+        return Working(
+            order, instrument, role=role, active_after=ts, tick=ticks[0], tick_tiers=ticks[1]
+        )
 
     def _reject(self, orders: Sequence[Order], reason: str) -> None:
         ts = self._time()

@@ -12,12 +12,18 @@ Two kinds of rounding on purpose:
   (a buy down, a sell up, so the order never pays more than asked) and a size rounded towards zero
   (an order is never larger than what sizing allowed).
 
+A tick can depend on the price (``tick_tiers``): US equities quote in cents from $1.00 and in
+hundredths of a cent below (SEC Rule 612, ``RULE_612``). Every rounding and check takes the tick of
+the price at hand, so a series that crosses $1 trades on the grid of each moment, decided by
+nothing later.
+
 Prices must be positive: instruments that trade at negative prices (spreads, some futures) are not
 supported yet.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import (
     ROUND_CEILING,
@@ -32,7 +38,11 @@ from alphaforge.domain._num import DecimalLike, to_decimal, to_positive
 from alphaforge.domain.enums import AssetClass, OrderSide
 from alphaforge.domain.errors import InvalidValueError
 
-__all__ = ["Instrument"]
+__all__ = ["RULE_612", "Instrument"]
+
+#: SEC Rule 612's minimum increments for US NMS stocks: $0.01 from $1.00, with ``tick_size``
+#: ``0.0001`` below (``Instrument.equity(..., tick_size="0.0001", tick_tiers=RULE_612)``).
+RULE_612: tuple[tuple[Decimal, Decimal], ...] = ((Decimal(1), Decimal("0.01")),)
 
 # Enough digits that ``price / tick`` is exact for any price a venue can quote.
 _CTX = Context(prec=60)
@@ -92,6 +102,10 @@ class Instrument:
     ``min_quantity`` is the smallest order the venue takes; ``0`` means one lot.
     ``margin_init`` is the fraction of notional held as initial margin: ``1`` for cash equities,
     ``0.05`` for a future needing 5 %.
+    ``tick_tiers`` are ``(from_price, tick)`` pairs, ascending: from that price up the tick is the
+    pair's (``tick_size`` below the first). Each tier's tick is a multiple of the one below and
+    its first price a multiple of its tick, so a price on a coarser grid is on every finer one and
+    a rounding never leaves its tier's grid (``RULE_612``; ``tick_at``).
     """
 
     symbol: str
@@ -106,6 +120,7 @@ class Instrument:
     quote_currency: str | None = None
     margin_init: Decimal = Decimal(1)
     shortable: bool = True
+    tick_tiers: Sequence[tuple[Decimal, Decimal]] = ()  # stored as a tuple
 
     def __post_init__(self) -> None:
         if not isinstance(self.symbol, str) or not self.symbol.strip():
@@ -127,6 +142,7 @@ class Instrument:
         if min_quantity < 0:
             raise InvalidValueError(f"min_quantity must be >= 0, got {min_quantity}")
         object.__setattr__(self, "min_quantity", min_quantity)
+        object.__setattr__(self, "tick_tiers", _tiers(self.tick_tiers, self.tick_size))
 
     # ------------------------------------------------------------------ factories
     @classmethod
@@ -140,8 +156,10 @@ class Instrument:
         venue: str | None = None,
         shortable: bool = True,
         asset_class: AssetClass = AssetClass.EQUITY,
+        tick_tiers: Sequence[tuple[DecimalLike, DecimalLike]] = (),
     ) -> Instrument:
-        """A cash equity (or ETF with ``asset_class=AssetClass.ETF``): cent ticks, whole shares."""
+        """A cash equity (or ETF with ``asset_class=AssetClass.ETF``): cent ticks, whole shares;
+        ``tick_size="0.0001", tick_tiers=RULE_612`` for US stocks on both sides of $1."""
         return cls(
             symbol,
             asset_class,
@@ -150,6 +168,7 @@ class Instrument:
             to_decimal(lot_size, "lot_size"),
             venue=venue,
             shortable=shortable,
+            tick_tiers=_tiers(tick_tiers, to_positive(tick_size, "tick_size")),
         )
 
     @classmethod
@@ -263,7 +282,7 @@ class Instrument:
                 f"mode must be a decimal rounding constant ({', '.join(sorted(_ROUNDING_MODES))})"
                 f", got {mode!r}"
             )
-        return _on_grid(value, self.tick_size, mode)
+        return _on_grid(value, self.tick_at(value), mode)
 
     def round_quantity(self, quantity: DecimalLike) -> Decimal:
         """Return ``quantity`` rounded towards zero to the lot grid: never larger than given.
@@ -274,7 +293,8 @@ class Instrument:
 
     def price(self, value: DecimalLike) -> Decimal:
         """Convert a number meant as a price to the nearest tick (ties to even); must be > 0."""
-        result = _on_grid(to_decimal(value, "price"), self.tick_size, ROUND_HALF_EVEN)
+        number = to_decimal(value, "price")
+        result = _on_grid(number, self.tick_at(number), ROUND_HALF_EVEN)
         if result <= 0:
             raise InvalidValueError(f"price of {self.symbol} must be > 0, got {value!r}")
         return result
@@ -289,10 +309,19 @@ class Instrument:
             raise InvalidValueError(f"quantity of {self.symbol} must be >= 0, got {value!r}")
         return result
 
+    def tick_at(self, price: Decimal) -> Decimal:
+        """The tick at ``price``: the last tier starting at or below it, else ``tick_size``."""
+        tick = self.tick_size
+        for start, step in self.tick_tiers:
+            if price < start:
+                break
+            tick = step
+        return tick
+
     # ------------------------------------------------------------------ checks and values
     def is_valid_price(self, price: Decimal) -> bool:
-        """Whether ``price`` is positive and on the tick grid."""
-        return price.is_finite() and price > 0 and _is_multiple(price, self.tick_size)
+        """Whether ``price`` is positive and on the tick grid (of its tier)."""
+        return price.is_finite() and price > 0 and _is_multiple(price, self.tick_at(price))
 
     def is_valid_quantity(self, quantity: Decimal) -> bool:
         """Whether ``quantity`` is positive, on the lot grid and at least ``min_quantity``."""
@@ -306,6 +335,35 @@ class Instrument:
     def notional(self, quantity: Decimal, price: Decimal) -> Decimal:
         """Return ``quantity * price * multiplier`` in ``currency`` (signed like ``quantity``)."""
         return quantity * price * self.multiplier
+
+
+def _tiers(tiers: object, tick_size: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:
+    """``tick_tiers`` as Decimal pairs, checked (the ``Instrument`` docstring's rules); typed
+    ``object`` so that a malformed value gets this message, not the compiled core's TypeError."""
+    if not isinstance(tiers, tuple | list):
+        raise InvalidValueError(f"tick_tiers must be a list of (from_price, tick), got {tiers!r}")
+    out: list[tuple[Decimal, Decimal]] = []
+    below, last = tick_size, Decimal(0)
+    for pair in tiers:
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise InvalidValueError(f"tick_tiers are (from_price, tick) pairs, got {pair!r}")
+        start = to_positive(pair[0], "tick tier price")
+        step = to_positive(pair[1], "tick tier tick")
+        if start <= last:
+            raise InvalidValueError(
+                f"tick_tiers must be ascending by price, got {start} after {last}"
+            )
+        if not _is_multiple(step, below):
+            raise InvalidValueError(
+                f"tick {step} from price {start} must be a multiple of the tick below it ({below})"
+            )
+        if not _is_multiple(start, step):
+            raise InvalidValueError(
+                f"tick tier price {start} must be a multiple of its tick {step}"
+            )
+        out.append((start, step))
+        below, last = step, start
+    return tuple(out)
 
 
 def _default_pip(quote: str) -> Decimal:

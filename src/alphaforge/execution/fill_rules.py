@@ -271,18 +271,25 @@ class _Trail:
     """A trailing stop walked in signed space, where every order looks like a buy: the stop sits
     above the price, ratchets down after lower prices, and fires when the price rises to it."""
 
-    __slots__ = ("extreme", "factor", "offset", "sign", "stop", "tick")
+    __slots__ = ("extreme", "factor", "offset", "sign", "stop", "tick", "tiers")
 
     def __init__(self, spec: OrderSpec) -> None:
         self.sign = spec.side_sign
         self.stop = self.sign * spec.stop  # NaN stays NaN
         self.extreme = _NAN
         self.tick = spec.tick
+        self.tiers: tuple[tuple[float, float], ...] = spec.tick_tiers
         self.offset = 0.0 if spec.trailing_bps else spec.trailing_offset
         self.factor = 1.0 + self.sign * spec.trailing_offset * _BPS if spec.trailing_bps else 1.0
 
     def ratchet(self, value: float) -> None:
-        candidate = _ceil_tick(value * self.factor + self.offset, self.tick)
+        raw = value * self.factor + self.offset
+        tick = self.tick
+        for start, step in self.tiers:  # the tick of the stop's own price (Instrument.tick_at)
+            if abs(raw) < start:
+                break
+            tick = step
+        candidate = _ceil_tick(raw, tick)
         if self.sign * candidate > 0.0 and not candidate >= self.stop:  # NaN stop: always moves
             self.stop = candidate
             self.extreme = value

@@ -30,7 +30,8 @@ class OrderSpec:
     order reached the venue: only bars (or trades) stamped strictly later may fill it, which is
     what makes ``fill="next_open"`` free of look-ahead. ``session`` is the trading session of the
     first bar it was matched against (for ``DAY`` expiry); ``tick`` is the instrument's tick,
-    used to round a trailing stop away from the market (0 = no rounding).
+    used to round a trailing stop away from the market (0 = no rounding), and ``tick_tiers`` its
+    ``(from_price, tick)`` tiers (``Instrument.tick_tiers``) in floats.
     """
 
     __slots__ = (
@@ -44,6 +45,7 @@ class OrderSpec:
         "side_sign",
         "stop",
         "tick",
+        "tick_tiers",
         "time_in_force",
         "trailing_bps",
         "trailing_offset",
@@ -64,6 +66,7 @@ class OrderSpec:
         time_in_force: TimeInForce = TimeInForce.GTC,
         active_after: int = -1,
         tick: float = 0.0,
+        tick_tiers: tuple[tuple[float, float], ...] = (),
         client_order_id: str = "",
     ) -> None:
         """Build a spec by hand (tests, research); :meth:`from_order` builds one from an order."""
@@ -85,6 +88,7 @@ class OrderSpec:
         )
         self.active_after = active_after
         self.tick = float(tick)
+        self.tick_tiers = tick_tiers
         self.client_order_id = client_order_id
         self.triggered = False
         self.session: int | None = None
@@ -111,7 +115,13 @@ class OrderSpec:
 
     @classmethod
     def from_order(
-        cls, order: Order, *, active_after: int, tick: float = 0.0, leaves: Decimal | None = None
+        cls,
+        order: Order,
+        *,
+        active_after: int,
+        tick: float = 0.0,
+        tick_tiers: tuple[tuple[float, float], ...] = (),
+        leaves: Decimal | None = None,
     ) -> OrderSpec:
         """Copy ``order`` (its current ``leaves_qty`` and ``stop_price``) into a spec.
 
@@ -138,6 +148,7 @@ class OrderSpec:
         spec.time_in_force = intent.time_in_force
         spec.active_after = active_after
         spec.tick = float(tick)
+        spec.tick_tiers = tick_tiers
         spec.client_order_id = order.client_order_id
         spec.triggered = False
         spec.session = None

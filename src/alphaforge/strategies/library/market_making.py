@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
@@ -275,8 +276,10 @@ class MarketMaking(Strategy):
         p = self._p
         position = float(ctx.portfolio.quantity(symbol))
         quote = self.quotes(position / p.order_size, book.sigma, book.k, book.arrival)
-        tick = float(ctx.portfolio.instrument(symbol).tick_size)
+        instrument = ctx.portfolio.instrument(symbol)
         mid = book.mid
+        tiered = bool(instrument.tick_tiers)  # the tick depends on the price (Rule 612)
+        tick = float(instrument.tick_at(Decimal(repr(mid))) if tiered else instrument.tick_size)
         bid = math.floor(mid * (1.0 - quote.bid / BPS) / tick + 1e-9) * tick
         ask = math.ceil(mid * (1.0 + quote.ask / BPS) / tick - 1e-9) * tick
         ceiling = (book.ask if book.bid < book.ask else mid) - tick  # never cross the touch
@@ -287,6 +290,9 @@ class MarketMaking(Strategy):
             centre, half = (ask + bid) / 2.0, wide / 2.0
             bid = math.floor((centre - half) / tick + 1e-9) * tick
             ask = math.ceil((centre + half) / tick - 1e-9) * tick
+        if tiered and bid > 0.0:  # a quote in another tier than the mid: onto its own grid
+            bid = float(instrument.round_price(repr(round(bid, 12)), side=OrderSide.BUY))
+            ask = float(instrument.round_price(repr(round(ask, 12)), side=OrderSide.SELL))
         if ask <= bid:
             return
         room_buy = p.max_inventory - position
