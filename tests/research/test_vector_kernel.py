@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from alphaforge.data.bundled import load_dataset
 from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.instruments import RULE_612
 from alphaforge.research import run_vector
 from alphaforge.research._grid import (
     decimal_grid,
@@ -121,6 +122,73 @@ def test_one_asset_kernel_equals_the_python_reference(
     fast = run_vector(c, o, **kw)
     slow = run_vector(c, o, implementation="python", **kw)
     same(fast, slow)
+
+
+#: A tick and its tiers (``Instrument.tick_tiers``) that the bundled S&P 500 (100-4,800) and
+#: Microsoft (15-400) prices cross.
+TIERED = [
+    ("0.0001", [(50, "0.01"), (200, "0.05")]),
+    ("0.01", [(100, "0.05")]),
+    ("0.01", [(1000, "0.25"), (2000, "1")]),
+    ("0.01", [(30, "0.02"), (60, "0.1"), (120, "0.2"), (3000, "5")]),
+]
+
+
+@given(
+    start=st.integers(0, 4000),
+    length=st.integers(2, 200),
+    seed=st.integers(0, 2**32 - 1),
+    tiered=st.sampled_from(TIERED),
+    slippage=st.sampled_from([0.0, 3.0]),
+    fill=st.sampled_from(["next_open", "close"]),
+)
+def test_tiered_ticks_kernel_equals_the_python_reference(
+    start: int, length: int, seed: int, tiered: tuple[str, list[Any]], slippage: float, fill: str
+) -> None:
+    # the reference rounds with Instrument.price, which takes the tick of the price's tier
+    opens, closes = prices()
+    o, c = opens[start : start + length].copy(), closes[start : start + length].copy()
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(-1.0, 1.0, c.shape).round(2)
+    w[rng.random(c.shape) >= 0.3] = np.nan
+    tick, tiers = tiered
+    kw: dict[str, Any] = {
+        "weights": w,
+        "tick_size": tick,
+        "tick_tiers": [tiers, []] if seed % 2 else tiers,  # one per asset, or one for all
+        "slippage_bps": slippage,
+        "fill": fill,
+        "allow_short": True,
+    }
+    fast = run_vector(c, o, **kw)
+    slow = run_vector(c, o, implementation="python", **kw)
+    same(fast, slow)
+
+
+def test_a_fill_price_takes_the_tick_of_its_tier() -> None:
+    # Rule 612: 0.0001 below $1, cents from $1; fills at the opens 0.98767, 1.2 and 1.23456
+    close = np.array([0.98, 0.99, 1.2, 1.3])
+    open_ = np.array([0.98, 0.98767, 1.2, 1.23456])
+    w = np.array([0.5, 0.0, 0.5, np.nan])
+    kw: dict[str, Any] = {"weights": w, "tick_size": "0.0001", "lot_size": "1"}
+    tiered = run_vector(close, open_, tick_tiers=RULE_612, slippage_bps=0.0, **kw)
+    assert tiered.fills.price.tolist() == [0.9877, 1.2, 1.23]
+    flat = run_vector(close, open_, slippage_bps=0.0, **kw)
+    assert flat.fills.price.tolist() == [0.9877, 1.2, 1.2346]
+
+
+@pytest.mark.parametrize(
+    ("tiers", "message"),
+    [
+        ([(1, "0.00015")], "multiple of the tick below"),
+        ("0.01", "tick_tiers must be a list"),
+        ([(k + 1, "0.01") for k in range(5)], "at most 4 tick tiers"),
+    ],
+)
+def test_bad_tick_tiers_are_refused(tiers: object, message: str) -> None:
+    close = np.array([1.0, 1.1])
+    with pytest.raises(InvalidValueError, match=message):
+        run_vector(close, weights=np.array([0.5, np.nan]), tick_size="0.0001", tick_tiers=tiers)  # type: ignore[arg-type]
 
 
 def test_kernel_equals_the_reference_on_a_long_real_run() -> None:

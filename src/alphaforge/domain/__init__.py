@@ -35,7 +35,7 @@ from alphaforge.domain.events import (
     PositionChanged,
 )
 from alphaforge.domain.fills import Fill
-from alphaforge.domain.instruments import Instrument
+from alphaforge.domain.instruments import RULE_612, Instrument
 from alphaforge.domain.intents import OrderIntent
 from alphaforge.domain.market import Bar, QuoteTick, TradeTick
 from alphaforge.domain.orders import ORDER_TRANSITIONS, Order, OrderTransition, can_transition
@@ -44,6 +44,7 @@ from alphaforge.domain.time import dt_to_ns, ns_to_dt, ns_to_iso
 
 __all__ = [
     "ORDER_TRANSITIONS",
+    "RULE_612",
     "AlphaforgeError",
     "AssetClass",
     "Bar",

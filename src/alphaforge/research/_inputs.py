@@ -19,11 +19,13 @@ __all__ = [
     "Panel",
     "PanelLike",
     "StepLike",
+    "TiersLike",
     "aligned",
     "as_2d",
     "bps",
     "decimal",
     "each_asset",
+    "each_tiers",
     "halt",
     "labels",
     "order_of",
@@ -36,6 +38,8 @@ FloatArray: TypeAlias = npt.NDArray[np.float64]
 IntArray: TypeAlias = npt.NDArray[np.int64]
 PanelLike: TypeAlias = pd.DataFrame | pd.Series | npt.ArrayLike
 StepLike: TypeAlias = Decimal | str | float | int
+#: ``Instrument.tick_tiers`` of one asset: ``(from_price, tick)`` pairs, ascending.
+TiersLike: TypeAlias = Sequence[tuple[StepLike, StepLike]]
 _STATES = {"ACTIVE": 0, "REDUCING": 1, "HALTED": 2}
 
 
@@ -172,6 +176,26 @@ def each_asset(value: StepLike | Sequence[StepLike], n: int, name: str) -> list[
     if len(values) != n:
         raise InvalidValueError(f"{name} has {len(values)} values for {n} assets")
     return values
+
+
+def _is_list(value: object) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str)
+
+
+def each_tiers(value: object, n: int) -> list[object]:
+    """``tick_tiers`` per asset: ``None`` (none), one list of ``(from_price, tick)`` pairs for
+    every asset, or one such list per asset (told apart by their items: pairs or lists)."""
+    if value is None:
+        return [()] * n
+    if not _is_list(value):
+        raise InvalidValueError(
+            f"tick_tiers must be a list of (from_price, tick) pairs or one per asset, not {value!r}"
+        )
+    items = list(value)  # type: ignore[call-overload]  # a Sequence, checked above
+    per_asset = len(items) == n and all(
+        _is_list(x) and (len(x) == 0 or _is_list(x[0])) for x in items
+    )
+    return items if per_asset else [items] * n
 
 
 def decimal(value: StepLike, name: str) -> Decimal:

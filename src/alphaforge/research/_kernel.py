@@ -3,8 +3,9 @@
 Per bar ``t``, in column order, for each asset with a bar (a finite close):
 
 1. orders decided earlier fill at this bar's open (``fill="next_open"``), in the order they were
-   sent: price = open x (1 ± slippage), on the tick grid; fee = commission of the notional, to
-   1e-8; cash moves by the notional and the fee (exact decimal cash, see ``_book_cash``);
+   sent: price = open x (1 ± slippage), on the tick grid (of the price's tier, if any); fee =
+   commission of the notional, to 1e-8; cash moves by the notional and the fee (exact decimal
+   cash, see ``_book_cash``);
 2. the asset is marked at its close;
 3. with ``per_asset`` decisions, its weight (if any) becomes an order now.
 
@@ -31,21 +32,25 @@ import numpy as np
 
 from alphaforge.research._grid import P10, grid_value, inline, kernel, round_steps, trunc_delta
 
-__all__ = ["MAX_PENDING", "Records", "State", "simulate"]
+__all__ = ["MAX_PENDING", "MAX_TIERS", "Records", "State", "simulate"]
 
 # Order status codes, and trading states.
 OPEN, FILLED, DENIED, REJECTED = 0, 1, 2, 3
 ACTIVE, REDUCING, HALTED = 0, 1, 2
 #: Orders one asset may have waiting for its next bar (more only when bars are missing).
 MAX_PENDING = 8
+#: Tick tiers an asset may have (``Instrument.tick_tiers``; Rule 612 has one).
+MAX_TIERS = 4
 
 # Per-asset integers ``ai[i, AI_*]``: grids (a step is num / 10**exp), position, order queue.
 AI_LOT_NUM, AI_LOT_EXP, AI_TICK_NUM, AI_TICK_EXP, AI_UNIT_SCALE = 0, 1, 2, 3, 4
 AI_POS, AI_PEND_N, AI_BUY, AI_ORDER = 5, 6, 7, 8
-AI_SIZE = 9
-# Per-asset floats ``af[i, AF_*]``.
-AF_LOT, AF_MULT, AF_POS, AF_LAST, AF_MV, AF_TARGET = 0, 1, 2, 3, 4, 5
-AF_SIZE = 6
+# tick tiers: how many, then each tier's tick in base ticks (``AI_TIER_M + k``)
+AI_TIER_N, AI_TIER_M = 9, 10
+AI_SIZE = AI_TIER_M + MAX_TIERS
+# Per-asset floats ``af[i, AF_*]``; ``AF_TIER_FROM + k``: the price where tier ``k`` starts.
+AF_LOT, AF_MULT, AF_POS, AF_LAST, AF_MV, AF_TARGET, AF_TIER_FROM = 0, 1, 2, 3, 4, 5, 6
+AF_SIZE = AF_TIER_FROM + MAX_TIERS
 # Account integers ``acct[ACCT_*]``: exact cash units and counters, then the run's rules.
 ACCT_CASH_UNITS, ACCT_EXACT, ACCT_STATE, ACCT_ORDERS, ACCT_FILLS, ACCT_ENTRIES = 0, 1, 2, 3, 4, 5
 ACCT_ERROR, ACCT_CASH_EXP, ACCT_FEE_SCALE = 6, 7, 8
@@ -153,12 +158,23 @@ def _book_cash(
 
 
 @inline
-def _fill_price(ai: np.ndarray, money: np.ndarray, i: int, side: int, ref: float) -> int:
-    """The fill price in ticks: ``ref`` moved by the slippage against the trade, to the tick."""
+def _fill_price(
+    ai: np.ndarray, af: np.ndarray, money: np.ndarray, i: int, side: int, ref: float
+) -> int:
+    """The fill price in (base) ticks: ``ref`` moved by the slippage against the trade, to the
+    tick of its tier (``Instrument.tick_at``: a tier's first price is a decimal of few digits,
+    so ``px >= float(start)`` is ``Decimal(repr(px)) >= start``, see ``_grid``)."""
     px = ref
     if money[MONEY_SLIPPAGE] > 0.0:
         px = ref * (1.0 + side * (money[MONEY_SLIPPAGE] * 1e-4))
-    return round_steps(px, ai[i, AI_TICK_NUM], ai[i, AI_TICK_EXP])
+    m = 1
+    for k in range(ai[i, AI_TIER_N]):
+        if px < af[i, AF_TIER_FROM + k]:
+            break
+        m = ai[i, AI_TIER_M + k]
+    if m == 1:
+        return round_steps(px, ai[i, AI_TICK_NUM], ai[i, AI_TICK_EXP])
+    return round_steps(px, ai[i, AI_TICK_NUM] * m, ai[i, AI_TICK_EXP]) * m
 
 
 @kernel
@@ -178,7 +194,7 @@ def _execute(
     k: int,
 ) -> None:
     """Fill order ``k`` (``side`` x ``lots`` of asset ``i``) at reference price ``ref``."""
-    ticks = _fill_price(ai, money, i, side, ref)
+    ticks = _fill_price(ai, af, money, i, side, ref)
     px = grid_value(ticks, ai[i, AI_TICK_NUM], ai[i, AI_TICK_EXP])
     qty = grid_value(lots, ai[i, AI_LOT_NUM], ai[i, AI_LOT_EXP])
     fee_cents = 0

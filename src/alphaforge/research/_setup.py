@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import numpy as np
 
+from alphaforge.domain.enums import AssetClass
 from alphaforge.domain.errors import InvalidValueError
+from alphaforge.domain.instruments import Instrument
 from alphaforge.research import _kernel as kern
 from alphaforge.research._grid import decimal_grid, kernel
 from alphaforge.research._inputs import (
@@ -19,12 +21,13 @@ from alphaforge.research._inputs import (
     bps,
     decimal,
     each_asset,
+    each_tiers,
     halt,
     order_of,
     positive,
     state_code,
 )
-from alphaforge.research._kernel import MAX_PENDING, Records, State
+from alphaforge.research._kernel import MAX_PENDING, MAX_TIERS, Records, State
 from alphaforge.research.reference import ReferenceSettings
 
 __all__ = ["Setup", "count_decisions", "records"]
@@ -38,6 +41,7 @@ class Setup:
 
     lots: list[tuple[int, int]]
     ticks: list[tuple[int, int]]
+    tiers: list[tuple[tuple[Decimal, Decimal], ...]]  # Instrument.tick_tiers of each asset
     steps: tuple[tuple[Decimal, ...], tuple[Decimal, ...], tuple[Decimal, ...]]
     cash: Decimal
     cash_exp: int
@@ -74,6 +78,7 @@ class Setup:
         per_asset: bool,
         allow_short: bool,
         symbol_order: Sequence[int] | None,
+        tick_tiers: object = None,
     ) -> Setup:
         if fill not in ("next_open", "close"):
             raise InvalidValueError(f"fill must be 'next_open' or 'close', got {fill!r}")
@@ -82,6 +87,9 @@ class Setup:
         mult_d = [decimal(v, "multiplier") for v in each_asset(multiplier, n, "multiplier")]
         lots = [decimal_grid(d, "lot_size") for d in lot_d]
         ticks = [decimal_grid(d, "tick_size") for d in tick_d]
+        tiers = [
+            _checked_tiers(t, d) for t, d in zip(each_tiers(tick_tiers, n), tick_d, strict=True)
+        ]
         mults = [decimal_grid(d, "multiplier") for d in mult_d]
         cash_d = decimal(cash, "cash")
         exp = max([8] + [a[1] + b[1] + c[1] for a, b, c in zip(lots, ticks, mults, strict=True)])
@@ -99,6 +107,7 @@ class Setup:
         return cls(
             lots=lots,
             ticks=ticks,
+            tiers=tiers,
             steps=(tuple(lot_d), tuple(tick_d), tuple(mult_d)),
             cash=cash_d,
             cash_exp=exp if exact else 8,
@@ -132,6 +141,11 @@ class Setup:
         ai[:, kern.AI_UNIT_SCALE] = self.unit_scale
         ai[:, kern.AI_ORDER] = self.order
         af = np.zeros((n, kern.AF_SIZE))
+        for i, (tiers, tick) in enumerate(zip(self.tiers, self.steps[1], strict=True)):
+            ai[i, kern.AI_TIER_N] = len(tiers)
+            for k, (start, step) in enumerate(tiers):
+                ai[i, kern.AI_TIER_M + k] = int(step / tick)  # a whole number (checked)
+                af[i, kern.AF_TIER_FROM + k] = float(start)
         af[:, kern.AF_LOT] = [float(d) for d in self.steps[0]]
         af[:, kern.AF_MULT] = self.multipliers
         af[:, kern.AF_LAST] = np.nan
@@ -176,6 +190,7 @@ class Setup:
         return ReferenceSettings(
             lots=self.steps[0],
             ticks=self.steps[1],
+            tick_tiers=tuple(self.tiers),
             multipliers=self.steps[2],
             cash=self.cash,
             commission_bps=self.commission_bps,
@@ -189,6 +204,23 @@ class Setup:
             state=self.trading_state,
             order=tuple(int(i) for i in self.order),
         )
+
+
+def _checked_tiers(tiers: object, tick: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:
+    """One asset's tiers, checked by the rules of ``Instrument.tick_tiers``."""
+    checked = Instrument(
+        "tiers",
+        AssetClass.EQUITY,
+        "USD",
+        tick,
+        Decimal(1),
+        tick_tiers=tiers,  # type: ignore[arg-type]
+    ).tick_tiers
+    if len(checked) > MAX_TIERS:
+        raise InvalidValueError(
+            f"the vector engine takes at most {MAX_TIERS} tick tiers an asset, got {len(checked)}"
+        )
+    return tuple(checked)
 
 
 @kernel

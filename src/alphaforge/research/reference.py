@@ -60,6 +60,7 @@ class ReferenceSettings:
 
     lots: tuple[Decimal, ...]
     ticks: tuple[Decimal, ...]
+    tick_tiers: tuple[tuple[tuple[Decimal, Decimal], ...], ...]
     multipliers: tuple[Decimal, ...]
     cash: Decimal
     commission_bps: float
@@ -264,9 +265,17 @@ def simulate_reference(
     fills and entries, and why the run stopped early: ``(code, bar, asset)``, code 0 if not."""
     n_bars, n_assets = close.shape
     instruments = [
-        Instrument("A" + str(i), AssetClass.EQUITY, "USD", tick, lot, multiplier=mult)
-        for i, (tick, lot, mult) in enumerate(
-            zip(settings.ticks, settings.lots, settings.multipliers, strict=True)
+        Instrument(
+            "A" + str(i), AssetClass.EQUITY, "USD", tick, lot, multiplier=mult, tick_tiers=tiers
+        )
+        for i, (tick, lot, mult, tiers) in enumerate(
+            zip(
+                settings.ticks,
+                settings.lots,
+                settings.multipliers,
+                settings.tick_tiers,
+                strict=True,
+            )
         )
     ]
     run = _Run(

@@ -31,7 +31,7 @@ from alphaforge.domain.errors import InvalidValueError
 from alphaforge.indicators import rsi, sma
 from alphaforge.research import _kernel as kern
 from alphaforge.research._grid import kernel, step_range
-from alphaforge.research._inputs import PanelLike, StepLike, panel_of, positive
+from alphaforge.research._inputs import PanelLike, StepLike, TiersLike, panel_of, positive
 from alphaforge.research._kernel import simulate
 from alphaforge.research._setup import Setup, records
 from alphaforge.research.signals import cross_weights, reversion_weights
@@ -142,6 +142,7 @@ def sweep(
     lot_size: StepLike | Sequence[StepLike] = 1,
     tick_size: StepLike | Sequence[StepLike] = "0.01",
     multiplier: StepLike | Sequence[StepLike] = 1,
+    tick_tiers: TiersLike | Sequence[TiersLike] | None = None,
     fill: FillRule = "next_open",
     decisions: Literal["portfolio", "per_asset"] = "per_asset",
     allow_short: bool = False,
@@ -188,6 +189,7 @@ def sweep(
         per_asset=decisions == "per_asset",
         allow_short=allow_short,
         symbol_order=None,
+        tick_tiers=tick_tiers,
     )
     rec = records(panel.close.shape, panel.close.size)
     state = setup.state()

@@ -51,6 +51,7 @@ from alphaforge.research._inputs import (
     Panel,
     PanelLike,
     StepLike,
+    TiersLike,
     aligned,
     panel_of,
 )
@@ -308,6 +309,7 @@ def run_vector(
     lot_size: StepLike | Sequence[StepLike] = 1,
     tick_size: StepLike | Sequence[StepLike] = "0.01",
     multiplier: StepLike | Sequence[StepLike] = 1,
+    tick_tiers: TiersLike | Sequence[TiersLike] | None = None,
     fill: FillRule = "next_open",
     decisions: Literal["portfolio", "per_asset"] = "portfolio",
     symbol_order: Sequence[int] | None = None,
@@ -327,7 +329,10 @@ def run_vector(
     ``weights`` (NaN = no decision) or ``signals`` (+1 long, 0 flat, -1 short, NaN = no
     opinion: an order goes out when the signal changes, for ``size`` of equity, default 1/N).
     ``lot_size``, ``tick_size`` and ``multiplier`` are one decimal for all assets or one per
-    asset. Defaults of cash and costs are those of the ``[backtest]`` configuration.
+    asset; ``tick_tiers`` (``Instrument.tick_tiers``, e.g. ``RULE_612`` with ``tick_size=
+    "0.0001"``) one list of ``(from_price, tick)`` for all or one per asset: a fill price is
+    rounded to the tick of its own tier. Defaults of cash and costs are those of the
+    ``[backtest]`` configuration.
     ``symbol_order`` is the run's order of symbols (``ctx.symbols``, the ledger's slots) as
     column numbers, when it differs from the columns' (the feed's delivery order): market
     values are summed in it and portfolio decisions visit assets in it. Default: column order.
@@ -360,6 +365,7 @@ def run_vector(
         per_asset=decisions == "per_asset",
         allow_short=allow_short,
         symbol_order=symbol_order,
+        tick_tiers=tick_tiers,
     )
     if implementation == "numba":
         rec, state = simulate_panel(panel, w, setup)
