@@ -17,7 +17,7 @@ import pytest
 from pydantic import Field
 
 from alphaforge.config import AlphaforgeConfig
-from alphaforge.domain.instruments import Instrument
+from alphaforge.domain.instruments import RULE_612
 from alphaforge.domain.market import Bar
 from alphaforge.research import (
     rebalance_weights,
@@ -28,6 +28,7 @@ from alphaforge.research import (
 )
 from alphaforge.research.bridge import VectorPanel
 from alphaforge.runtime import BacktestResult, backtest, load_series
+from alphaforge.runtime.inputs import instrument_for
 from alphaforge.runtime.result import build_trades
 from alphaforge.strategies import Strategy
 from alphaforge.strategies.base import StrategyParams
@@ -70,12 +71,9 @@ def panel_of(data: str, symbols: Sequence[str] | None = None) -> VectorPanel:
 
 
 def steps(panel: VectorPanel) -> dict[str, Any]:
-    """The runtime's instrument rules for equities: cent ticks (0.0001 below 1), whole units."""
-    ticks = [
-        "0.01" if np.nanmin(panel.close[:, j]) >= 1 else "0.0001"
-        for j in range(panel.close.shape[1])
-    ]
-    return {"tick_size": ticks, "lot_size": 1}
+    """The runtime's instrument rules for equities: Rule 612 ticks (cents from $1, 0.0001
+    below, price by price), whole units."""
+    return {"tick_size": "0.0001", "tick_tiers": RULE_612, "lot_size": 1}
 
 
 def costs() -> dict[str, Any]:
@@ -184,12 +182,7 @@ def test_fill_at_close_matches_the_event_engine() -> None:
 def _vector_backtest(strategy: str, params: dict[str, Any], data: str, **kw: Any) -> Any:
     """The bridge as the runtime wires it (see docs/research.md): series, instruments, run."""
     series = load_series(data, symbols=kw.get("symbols"), config=CONFIG)
-    panel = VectorPanel.from_series(series)
-    tick = steps(panel)["tick_size"]
-    instruments = [
-        Instrument.equity(s.symbol, tick_size=tick[panel.symbols.index(s.symbol)], lot_size="1")
-        for s in series
-    ]
+    instruments = [instrument_for(s, fractional=False) for s in series]
     start = kw.get("start")
     start_ns = None if start is None else pd.Timestamp(start, tz="UTC").value
     run = vector_backtest(strategy, params, series, instruments, start_ns=start_ns, **costs())

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from alphaforge.config import AlphaforgeConfig, load_config
@@ -24,7 +23,7 @@ from alphaforge.data.sources import read_file
 from alphaforge.data.validation import validate_frame
 from alphaforge.domain.enums import AssetClass
 from alphaforge.domain.errors import InvalidValueError
-from alphaforge.domain.instruments import Instrument
+from alphaforge.domain.instruments import RULE_612, Instrument
 
 if TYPE_CHECKING:
     from alphaforge.data.catalog import Catalog
@@ -269,6 +268,10 @@ def _frame_series(
 
 
 def instrument_for(s: Series, fractional: bool) -> Instrument:
+    """The instrument ``s`` trades as, from its metadata alone (never its prices, which would
+    let later bars shape earlier fills): crypto in steps of 1e-8, FX in tenths of a pip, stocks
+    and indices by SEC Rule 612 (cents from $1, 0.0001 below, ``RULE_612``); ``fractional``
+    lots of 0.0001 instead of whole shares."""
     lot = "0.0001" if fractional else "1"
     if s.asset_class == "crypto":
         pair = s.symbol.split("-")[0]  # XRPUSDT-PERP -> XRPUSDT
@@ -279,10 +282,8 @@ def instrument_for(s: Series, fractional: bool) -> Instrument:
     if s.asset_class == "fx":
         return Instrument.equity(s.symbol, currency=s.currency, tick_size="0.00001", lot_size=lot,
                                  asset_class=AssetClass.FX)  # fmt: skip
-    if s.asset_class in _EQUITY_LIKE:
+    if s.asset_class in _EQUITY_LIKE:  # Rule 612: cents from $1, 0.0001 below, price by price
         cls = AssetClass.INDEX if s.asset_class == "index" else AssetClass.EQUITY
-        prices = s.frame["price" if s.is_trades else "close"].to_numpy()
-        tick = "0.01" if float(np.nanmin(prices)) >= 1 else "0.0001"
-        return Instrument.equity(s.symbol, currency=s.currency, tick_size=tick, lot_size=lot,
-                                 asset_class=cls)  # fmt: skip
+        return Instrument.equity(s.symbol, currency=s.currency, tick_size="0.0001", lot_size=lot,
+                                 asset_class=cls, tick_tiers=RULE_612)  # fmt: skip
     return Instrument.equity(s.symbol, currency=s.currency, lot_size=lot)
