@@ -10,7 +10,15 @@ from dataclasses import dataclass
 import pytest
 from scenario_kit import Harness, candles, dec
 
-from alphaforge.domain import LiquiditySide, OrderIntent, OrderSide, OrderStatus
+from alphaforge.domain import (
+    RULE_612,
+    Instrument,
+    LiquiditySide,
+    OrderIntent,
+    OrderRejected,
+    OrderSide,
+    OrderStatus,
+)
 from alphaforge.execution import (
     BpsCommission,
     CompositeSlippage,
@@ -97,3 +105,32 @@ def test_commission_on_a_market_fill() -> None:
     (fill,) = harness.fills
     assert fill.fee == dec("10.20")
     assert fill.fee_currency == "USD"
+
+
+def test_rule_612_a_fill_takes_the_tick_of_its_own_price() -> None:
+    # A stock crossing $1 (Rule 612: 0.0001 below, cents from $1.00), 10 bp slippage on buys:
+    # 0.98765 * 1.001 = 0.98863765 -> 0.9886; 1.23456 * 1.001 = 1.23579456 -> 1.24; a limit of
+    # 1.2345 is off the cent grid there and is rejected, 0.9995 below $1 is accepted.
+    penny = Instrument.equity("AAA", tick_size="0.0001", tick_tiers=RULE_612)
+    bars = candles(
+        [
+            (0.97, 0.99, 0.96, 0.98),
+            (0.98765, 0.99, 0.98, 0.99),
+            (1.20, 1.25, 1.19, 1.23),
+            (1.23456, 1.30, 1.22, 1.28),
+        ]
+    )
+    harness = Harness.of(penny, slippage=SlippageBps(10))
+    buy = OrderIntent.market("AAA", OrderSide.BUY, 100)
+    off_grid = OrderIntent.limit("AAA", OrderSide.BUY, 100, "1.2345")
+    on_grid = OrderIntent.limit("AAA", OrderSide.BUY, 100, "0.9995")
+    orders = harness.play(bars, at_close={0: [buy], 2: [buy, off_grid, on_grid]})
+    assert [f.price for f in harness.fills] == [dec("0.9886"), dec("1.24")]
+    assert orders[2][1].status is OrderStatus.REJECTED
+    (rejected,) = [
+        e
+        for e in harness.events
+        if isinstance(e, OrderRejected) and e.client_order_id == orders[2][1].client_order_id
+    ]
+    assert "not on the tick grid 0.01" in rejected.reason
+    assert orders[2][2].status is OrderStatus.ACCEPTED  # waits below the market, on the fine grid
