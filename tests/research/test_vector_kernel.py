@@ -183,6 +183,7 @@ def test_a_fill_price_takes_the_tick_of_its_tier() -> None:
         ([(1, "0.00015")], "multiple of the tick below"),
         ("0.01", "tick_tiers must be a list"),
         ([(k + 1, "0.01") for k in range(5)], "at most 4 tick tiers"),
+        ([("1234567890123.4567", "0.0001")], "too many digits"),
     ],
 )
 def test_bad_tick_tiers_are_refused(tiers: object, message: str) -> None:

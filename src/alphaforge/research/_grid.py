@@ -139,8 +139,10 @@ def _scaled(x: float, num: int, e: int) -> float:
     ``repr(x)`` is within half an ulp of ``x`` and the product and the quotient are each
     correctly rounded (three relative errors of at most 2**-53). So when ``y`` is farther than
     ``|y| * _SURE`` (twice that) from every integer, or from every half-integer, the exact value
-    is on the same side of it, and the floor, or the nearest integer, is read off ``y`` at once:
-    no division, which made up a third of an order's and fill's cost in the vector kernel."""
+    is on the same side of it, and the floor, or the nearest integer, is read off ``y`` at once,
+    without the divisions of the exact comparison (``run_vector`` on the million-bar SMA cross of
+    ``benchmarks/bench_vector.py``: 5.66 -> 5.23 ms). A ``y`` under 0.5 in magnitude, however
+    inexact (a subnormal), still has the exact value's sign and magnitude under 0.5."""
     y = float(x * P10[e])
     if y >= _INT_LIMIT or y <= -_INT_LIMIT:  # no int64 holds k * num: the kernel cannot go on
         raise OverflowError(_TOO_MANY_STEPS)

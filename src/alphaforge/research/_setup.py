@@ -220,6 +220,9 @@ def _checked_tiers(tiers: object, tick: Decimal) -> tuple[tuple[Decimal, Decimal
         raise InvalidValueError(
             f"the vector engine takes at most {MAX_TIERS} tick tiers an asset, got {len(checked)}"
         )
+    for start, step in checked:  # few digits: the kernel compares prices with float(start)
+        decimal_grid(start, "tick tier price")
+        decimal_grid(step, "tick tier tick")
     return tuple(checked)
 
 
