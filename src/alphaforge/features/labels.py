@@ -26,8 +26,8 @@ from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.domain.errors import InvalidValueError
 
 __all__ = [
@@ -281,7 +281,7 @@ def meta_labels(
 # ---------------------------------------------------------------------- the barrier scan
 
 
-@njit(cache=True)
+@jit()
 def _barrier_scan(
     close: np.ndarray,
     starts: np.ndarray,

@@ -10,8 +10,8 @@ point propagates as the arithmetic makes it (TA-Lib does the same); validated da
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import FloatArray
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 u64 = np.uint64
 
 
-@njit(cache=True)
+@jit()
 def first_valid(x: FloatArray) -> int:
     """Return the index of the first non-NaN value of ``x`` (its length when there is none)."""
     n: int = x.shape[0]
@@ -41,25 +41,25 @@ def first_valid(x: FloatArray) -> int:
     return n
 
 
-@njit(cache=True)
+@jit()
 def first_valid2(a: FloatArray, b: FloatArray) -> int:
     """Return the first index from which both inputs have started (TA-Lib wrapper rule)."""
     return max(first_valid(a), first_valid(b))
 
 
-@njit(cache=True)
+@jit()
 def first_valid3(a: FloatArray, b: FloatArray, c: FloatArray) -> int:
     """Return the first index from which all three inputs have started."""
     return max(first_valid(a), first_valid(b), first_valid(c))
 
 
-@njit(cache=True)
+@jit()
 def first_valid4(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> int:
     """Return the first index from which all four inputs have started."""
     return max(first_valid(a), first_valid(b), first_valid(c), first_valid(d))
 
 
-@njit(cache=True)
+@jit()
 def fill_nan(out: FloatArray, stop: int) -> None:
     """Set ``out[:stop]`` to NaN (``stop`` is clipped to the length)."""
     stop = min(stop, out.shape[0])
@@ -67,7 +67,7 @@ def fill_nan(out: FloatArray, stop: int) -> None:
         out[i] = np.nan
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def true_range(high: float, low: float, prev_close: float) -> float:
     """Return Wilder's true range: the largest of high-low, |high-prev_close|, |low-prev_close|."""
     greatest = high - low
@@ -78,7 +78,7 @@ def true_range(high: float, low: float, prev_close: float) -> float:
     return greatest
 
 
-@njit(cache=True)
+@jit()
 def blocked_extremes(
     high: FloatArray, low: FloatArray, s: int, period: int, upper: FloatArray, lower: FloatArray
 ) -> bool:

@@ -17,8 +17,8 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import (
     FloatArray,
     as_float_arrays,
@@ -41,7 +41,7 @@ from alphaforge.indicators.results import BandsResult
 __all__ = ["donchian", "keltner", "zscore"]
 
 
-@njit(cache=True)
+@jit()
 def _keltner_nb(
     high: FloatArray,
     low: FloatArray,
@@ -67,7 +67,7 @@ def _keltner_nb(
     fill_nan(lower, first)
 
 
-@njit(cache=True)
+@jit()
 def _donchian_nb(
     high: FloatArray,
     low: FloatArray,
@@ -90,7 +90,7 @@ def _donchian_nb(
         middle[j] = (upper[j] + lower[j]) / 2.0
 
 
-@njit(cache=True)
+@jit()
 def _donchian_rescan(
     high: FloatArray, low: FloatArray, first: int, period: int, upper: FloatArray, lower: FloatArray
 ) -> None:
@@ -131,7 +131,7 @@ def _donchian_rescan(
         lower[j] = lo
 
 
-@njit(cache=True)
+@jit()
 def _zscore_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     n = x.shape[0]
     s = first_valid(x)

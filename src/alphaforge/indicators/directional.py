@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import FloatArray, as_float_arrays, check_period
 from alphaforge.indicators._constants import EPSILON
 from alphaforge.indicators._nb import fill_nan, first_valid3, true_range, u64
@@ -24,7 +24,7 @@ from alphaforge.indicators._nb import fill_nan, first_valid3, true_range, u64
 __all__ = ["adx", "atr", "minus_di", "natr", "plus_di", "trange"]
 
 
-@njit(cache=True)
+@jit()
 def _trange_nb(high: FloatArray, low: FloatArray, close: FloatArray, out: FloatArray) -> None:
     n = close.shape[0]
     s = first_valid3(high, low, close)
@@ -34,7 +34,7 @@ def _trange_nb(high: FloatArray, low: FloatArray, close: FloatArray, out: FloatA
         out[j] = true_range(high[j], low[j], close[u64(i - 1)])
 
 
-@njit(cache=True)
+@jit()
 def atr_into(
     high: FloatArray,
     low: FloatArray,
@@ -71,7 +71,7 @@ def atr_into(
             out[j] = value
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _moves(high: float, low: float, prev_high: float, prev_low: float) -> tuple[float, float]:
     """Return the one-bar (+DM, −DM): the larger move wins, a tie gives none."""
     up = high - prev_high
@@ -83,7 +83,7 @@ def _moves(high: float, low: float, prev_high: float, prev_low: float) -> tuple[
     return 0.0, 0.0
 
 
-@njit(cache=True)
+@jit()
 def _di_nb(
     high: FloatArray,
     low: FloatArray,
@@ -121,7 +121,7 @@ def _di_nb(
             minus_out[i] = 0.0
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _dx(plus_dm: float, minus_dm: float, tr: float) -> float:
     """Return DX = 100·|−DI − +DI| / (−DI + +DI), or −1 where TA-Lib leaves it undefined."""
     if -EPSILON < tr < EPSILON:
@@ -134,7 +134,7 @@ def _dx(plus_dm: float, minus_dm: float, tr: float) -> float:
     return 100.0 * (abs(minus - plus) / total)
 
 
-@njit(cache=True)
+@jit()
 def _adx_nb(
     high: FloatArray, low: FloatArray, close: FloatArray, period: int, out: FloatArray
 ) -> None:

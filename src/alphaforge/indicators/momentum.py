@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import (
     FloatArray,
     as_float_arrays,
@@ -32,7 +32,7 @@ from alphaforge.indicators.results import MACDResult
 __all__ = ["cci", "macd", "mfi", "mom", "roc", "rsi"]
 
 
-@njit(cache=True)
+@jit()
 def rsi_into(x: FloatArray, s: int, period: int, out: FloatArray) -> None:
     """Wilder RSI of ``x`` starting at index ``s``; NaN before ``s + period``.
 
@@ -77,12 +77,12 @@ def rsi_into(x: FloatArray, s: int, period: int, out: FloatArray) -> None:
         out[u64(i)] = 100.0 * (gain / total) if total > 0.0 else 0.0
 
 
-@njit(cache=True)
+@jit()
 def _rsi_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     rsi_into(x, first_valid(x), period, out)
 
 
-@njit(cache=True)
+@jit()
 def _macd_nb(
     x: FloatArray,
     fast: int,
@@ -136,7 +136,7 @@ def _macd_nb(
         out_hist[j] = line - sig
 
 
-@njit(cache=True)
+@jit()
 def _roc_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     n = x.shape[0]
     s = first_valid(x)
@@ -147,7 +147,7 @@ def _roc_nb(x: FloatArray, period: int, out: FloatArray) -> None:
         out[u64(i)] = ((x[u64(i)] / before) - 1.0) * 100.0 if before != 0.0 else 0.0
 
 
-@njit(cache=True)
+@jit()
 def _mom_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     n = x.shape[0]
     s = first_valid(x)
@@ -157,7 +157,7 @@ def _mom_nb(x: FloatArray, period: int, out: FloatArray) -> None:
         out[u64(i)] = x[u64(i)] - x[u64(i - period)]
 
 
-@njit(cache=True)
+@jit()
 def _cci_nb(
     high: FloatArray, low: FloatArray, close: FloatArray, period: int, out: FloatArray
 ) -> None:
@@ -195,7 +195,7 @@ def _cci_nb(
             slot = 0
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _money_flow(
     typical: float, prev: float, volume: float, period: int, null_run: int
 ) -> tuple[float, float, int]:
@@ -208,7 +208,7 @@ def _money_flow(
     return flow, 0.0, null_run
 
 
-@njit(cache=True)
+@jit()
 def _mfi_nb(
     high: FloatArray,
     low: FloatArray,

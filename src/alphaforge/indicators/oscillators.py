@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import FloatArray, as_float_arrays, check_period
 from alphaforge.indicators._constants import EPSILON
 from alphaforge.indicators._nb import (
@@ -35,7 +35,7 @@ __all__ = ["aroon", "stoch", "stochrsi", "willr"]
 # 1.6-2.4x slower here (Numba 0.68), and these kernels are held to 2x TA-Lib.
 
 
-@njit(cache=True)
+@jit()
 def fastk_into(  # noqa: C901, PLR0912 - the tracking is inlined by hand, see above
     high: FloatArray, low: FloatArray, close: FloatArray, s: int, period: int, out: FloatArray
 ) -> None:
@@ -85,7 +85,7 @@ def fastk_into(  # noqa: C901, PLR0912 - the tracking is inlined by hand, see ab
             out[u64(today)] = min(max(ratio, 0.0), 100.0)
 
 
-@njit(cache=True)
+@jit()
 def _stoch_nb(
     high: FloatArray,
     low: FloatArray,
@@ -110,7 +110,7 @@ def _stoch_nb(
     fill_nan(out_k, first)
 
 
-@njit(cache=True)
+@jit()
 def _stochrsi_nb(
     x: FloatArray, period: int, fastk: int, fastd: int, out_k: FloatArray, out_d: FloatArray
 ) -> None:
@@ -129,7 +129,7 @@ def _stochrsi_nb(
     fill_nan(out_k, first)
 
 
-@njit(cache=True)
+@jit()
 def _willr_nb(
     high: FloatArray, low: FloatArray, close: FloatArray, period: int, out: FloatArray
 ) -> None:
@@ -152,7 +152,7 @@ def _willr_nb(
             out[j] = min(max(ratio, -100.0), 0.0)
 
 
-@njit(cache=True)
+@jit()
 def _willr_rescan(  # noqa: C901, PLR0912 - the tracking is inlined by hand, see above
     high: FloatArray, low: FloatArray, close: FloatArray, first: int, period: int, out: FloatArray
 ) -> None:
@@ -195,7 +195,7 @@ def _willr_rescan(  # noqa: C901, PLR0912 - the tracking is inlined by hand, see
             out[u64(today)] = min(max(ratio, -100.0), 0.0)
 
 
-@njit(cache=True)
+@jit()
 def _aroon_nb(
     high: FloatArray, low: FloatArray, period: int, out_down: FloatArray, out_up: FloatArray
 ) -> None:

@@ -18,8 +18,8 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import FloatArray, as_float_arrays, check_period, check_real
 from alphaforge.indicators._constants import VAR_RESEED, VARIANCE_EPSILON, WMA_RESEED
 from alphaforge.indicators._nb import fill_nan, first_valid
@@ -28,7 +28,7 @@ from alphaforge.indicators.results import BandsResult
 __all__ = ["bbands", "dema", "ema", "sma", "tema", "wma"]
 
 
-@njit(cache=True)
+@jit()
 def sma_into(x: FloatArray, s: int, period: int, out: FloatArray) -> None:
     """SMA of ``x`` from index ``s`` (running sum, TA-Lib order); NaN before ``s + period - 1``."""
     n = x.shape[0]
@@ -48,12 +48,12 @@ def sma_into(x: FloatArray, s: int, period: int, out: FloatArray) -> None:
         out[i] = value / period
 
 
-@njit(cache=True)
+@jit()
 def _sma_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     sma_into(x, first_valid(x), period, out)
 
 
-@njit(cache=True)
+@jit()
 def ema_seeded(x: FloatArray, s: int, period: int, k: float, out: FloatArray) -> None:
     """EMA of ``x`` seeded with the SMA of ``x[s:s+period]``; NaN before ``s + period - 1``."""
     n = x.shape[0]
@@ -71,12 +71,12 @@ def ema_seeded(x: FloatArray, s: int, period: int, k: float, out: FloatArray) ->
         out[i] = prev
 
 
-@njit(cache=True)
+@jit()
 def _ema_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     ema_seeded(x, first_valid(x), period, 2.0 / (period + 1), out)
 
 
-@njit(cache=True)
+@jit()
 def _wma_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     n = x.shape[0]
     s = first_valid(x)
@@ -122,7 +122,7 @@ def _wma_nb(x: FloatArray, period: int, out: FloatArray) -> None:
         period_sum -= period_sub
 
 
-@njit(cache=True)
+@jit()
 def _dema_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     n = x.shape[0]
     s = first_valid(x)
@@ -147,7 +147,7 @@ def _dema_nb(x: FloatArray, period: int, out: FloatArray) -> None:
         out[i] = (2.0 * e1) - e2
 
 
-@njit(cache=True)
+@jit()
 def _tema_nb(x: FloatArray, period: int, out: FloatArray) -> None:
     n = x.shape[0]
     s = first_valid(x)
@@ -180,7 +180,7 @@ def _tema_nb(x: FloatArray, period: int, out: FloatArray) -> None:
         out[i] = e3 + ((3.0 * e1) - (3.0 * e2))
 
 
-@njit(cache=True)
+@jit()
 def shifted_variance(
     x: FloatArray, s: int, period: int, mean_out: FloatArray, var_out: FloatArray
 ) -> None:
@@ -242,7 +242,7 @@ def shifted_variance(
         var_out[i] = variance
 
 
-@njit(cache=True)
+@jit()
 def _bbands_nb(
     x: FloatArray,
     period: int,

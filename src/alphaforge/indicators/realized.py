@@ -30,8 +30,8 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import FloatArray, as_float_arrays, check_period, check_real
 from alphaforge.indicators._constants import GK_CLOSE_WEIGHT, LN2, yang_zhang_k
 from alphaforge.indicators._nb import fill_nan, first_valid, first_valid2, first_valid4
@@ -40,7 +40,7 @@ from alphaforge.indicators.overlap import shifted_variance, sma_into
 __all__ = ["close_to_close", "garman_klass", "parkinson", "yang_zhang"]
 
 
-@njit(cache=True)
+@jit()
 def _close_to_close_nb(x: FloatArray, period: int, annualization: float, out: FloatArray) -> None:
     n = x.shape[0]
     s = first_valid(x)
@@ -58,7 +58,7 @@ def _close_to_close_nb(x: FloatArray, period: int, annualization: float, out: Fl
         out[i] = math.sqrt(annualization * max(out[i], 0.0) * correction)
 
 
-@njit(cache=True)
+@jit()
 def _parkinson_nb(
     high: FloatArray, low: FloatArray, period: int, annualization: float, out: FloatArray
 ) -> None:
@@ -78,7 +78,7 @@ def _parkinson_nb(
         out[i] = math.sqrt(scale * max(out[i], 0.0))
 
 
-@njit(cache=True)
+@jit()
 def _garman_klass_nb(
     open_: FloatArray,
     high: FloatArray,
@@ -104,7 +104,7 @@ def _garman_klass_nb(
         out[i] = math.sqrt(annualization * max(out[i], 0.0))
 
 
-@njit(cache=True)
+@jit()
 def _yang_zhang_nb(
     open_: FloatArray,
     high: FloatArray,

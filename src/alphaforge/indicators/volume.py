@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.indicators._arrays import (
     FloatArray,
     IntArray,
@@ -29,7 +29,7 @@ from alphaforge.indicators._nb import fill_nan, first_valid2, first_valid4
 __all__ = ["obv", "session_vwap", "vwap"]
 
 
-@njit(cache=True)
+@jit()
 def _obv_nb(close: FloatArray, volume: FloatArray, out: FloatArray) -> None:
     n = close.shape[0]
     s = first_valid2(close, volume)
@@ -49,7 +49,7 @@ def _obv_nb(close: FloatArray, volume: FloatArray, out: FloatArray) -> None:
         prev = value
 
 
-@njit(cache=True)
+@jit()
 def _vwap_nb(
     high: FloatArray,
     low: FloatArray,
@@ -90,7 +90,7 @@ def _vwap_nb(
             slot = 0
 
 
-@njit(cache=True)
+@jit()
 def _session_vwap_nb(
     high: FloatArray,
     low: FloatArray,

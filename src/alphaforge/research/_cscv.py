@@ -12,11 +12,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeAlias, TypeVar, cast
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
+
+from alphaforge.core.jit import jit
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 IntArray: TypeAlias = npt.NDArray[np.int64]
@@ -31,11 +32,11 @@ _KERNEL: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
 def _jit(fn: F) -> F:
-    return cast("F", njit(**_KERNEL)(fn))
+    return jit(**_KERNEL)(fn)
 
 
 def _inline(fn: F) -> F:
-    return cast("F", njit(inline="always", **_KERNEL)(fn))
+    return jit(inline="always", **_KERNEL)(fn)
 
 
 # ------------------------------------------------------------------ block sums

@@ -24,11 +24,11 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import numpy as np
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.domain.errors import InvalidValueError
 
 __all__ = [
@@ -63,12 +63,12 @@ _TOO_MANY_STEPS = "a quantity, price or fee of 2**63 grid steps or more"
 
 def kernel(fn: F) -> F:
     """Compile ``fn`` with Numba under ``KERNEL`` (typed for mypy as the function itself)."""
-    return cast("F", njit(**KERNEL)(fn))
+    return jit(**KERNEL)(fn)
 
 
 def inline(fn: F) -> F:
     """Compile ``fn`` under ``INLINE``: Numba copies it into every kernel that calls it."""
-    return cast("F", njit(**INLINE)(fn))
+    return jit(**INLINE)(fn)
 
 
 #: ``10.0 ** k`` for k = 0..22: every one of them is exact in binary64.

@@ -19,8 +19,8 @@ from typing import Any, Protocol, TypeAlias
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from numba import njit
 
+from alphaforge.core.jit import jit
 from alphaforge.domain.errors import InvalidValueError
 
 __all__ = [
@@ -113,7 +113,7 @@ def return_metrics(equity: FloatArray, periods_per_year: float, trades: int) -> 
 
 
 # error_model numpy: x / 0 is ±inf and 0 / 0 NaN, as in NumPy (no ZeroDivisionError).
-@njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _ratio(numerator: float, denominator: float) -> float:
     """``analytics._inputs.ratio``: zero denominators give ±inf, or NaN over zero."""
     if math.isnan(numerator) or math.isnan(denominator):
@@ -123,7 +123,7 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator
 
 
-@njit(cache=True, error_model="numpy")
+@jit(error_model="numpy")
 def _figures(eq: FloatArray, ppy: float) -> tuple[float, float, float, float, float, float]:
     """Total and annual return, volatility, Sharpe, Sortino and max drawdown of the returns
     ``eq[t] / eq[t-1] - 1`` (a NaN return, 0 / 0, is skipped as ``analytics`` skips it)."""
