@@ -140,8 +140,8 @@ def _scaled(x: float, num: int, e: int) -> float:
     correctly rounded (three relative errors of at most 2**-53). So when ``y`` is farther than
     ``|y| * _SURE`` (twice that) from every integer, or from every half-integer, the exact value
     is on the same side of it, and the floor, or the nearest integer, is read off ``y`` at once,
-    without the divisions of the exact comparison (``run_vector`` on the million-bar SMA cross of
-    ``benchmarks/bench_vector.py``: 5.66 -> 5.23 ms). A ``y`` under 0.5 in magnitude, however
+    without the divisions of the exact comparison (a one-off A/B in commit 634c868's message).
+    A ``y`` under 0.5 in magnitude, however
     inexact (a subnormal), still has the exact value's sign and magnitude under 0.5."""
     y = float(x * P10[e])
     if y >= _INT_LIMIT or y <= -_INT_LIMIT:  # no int64 holds k * num: the kernel cannot go on
