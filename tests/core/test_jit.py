@@ -27,7 +27,8 @@ def test_every_module_that_compiles_kernels_is_in_the_stamp() -> None:
         for p in PACKAGE.rglob("*.py")
         if _DECORATED.search(p.read_text(encoding="utf-8"))
     }
-    assert found | {"core/jit.py"} == set(KERNEL_SOURCES)
+    constants_only = {"core/jit.py", "research/_layout.py"}  # read by kernels, no kernel of theirs
+    assert found | constants_only == set(KERNEL_SOURCES)
     assert all((PACKAGE / name).is_file() for name in KERNEL_SOURCES)
 
 

@@ -9,7 +9,8 @@ change to any of them makes every entry stale, and each kernel compiles again on
 (seconds), which is the price of never running machine code of a source that is gone.
 
 ``tests/core/test_jit.py`` checks that ``KERNEL_SOURCES`` lists every module that compiles with
-Numba, and that a changed callee in another file is picked up.
+Numba (a module that only holds constants kernels read, like ``research/_layout.py``, is listed
+by hand), and that a changed callee in another file is picked up.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 
-#: Every module (relative to the package) that compiles kernels with Numba: their sources make
-#: up the stamp of every cache entry.
+#: Every module (relative to the package) that compiles kernels with Numba, and every module
+#: whose constants they read (Numba freezes module globals into the machine code): their
+#: sources make up the stamp of every cache entry.
 KERNEL_SOURCES: tuple[str, ...] = (
     "core/jit.py",
     "features/labels.py",
@@ -45,6 +47,8 @@ KERNEL_SOURCES: tuple[str, ...] = (
     "research/_cscv.py",
     "research/_grid.py",
     "research/_kernel.py",
+    "research/_layout.py",
+    "research/_orders.py",
     "research/_setup.py",
     "research/montecarlo.py",
     "research/signals.py",

@@ -12,7 +12,7 @@ import numpy as np
 from alphaforge.domain.enums import AssetClass
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.instruments import Instrument
-from alphaforge.research import _kernel as kern
+from alphaforge.research import _layout as lay
 from alphaforge.research._grid import decimal_grid, kernel
 from alphaforge.research._inputs import (
     FloatArray,
@@ -27,7 +27,7 @@ from alphaforge.research._inputs import (
     positive,
     state_code,
 )
-from alphaforge.research._kernel import MAX_PENDING, MAX_TIERS, Records, State
+from alphaforge.research._layout import MAX_PENDING, MAX_TIERS, Records, State
 from alphaforge.research.reference import ReferenceSettings
 
 __all__ = ["Setup", "count_decisions", "records"]
@@ -133,28 +133,28 @@ class Setup:
     def state(self) -> State:
         """A fresh kernel state: flat, cash only."""
         n = len(self.lots)
-        ai = np.zeros((n, kern.AI_SIZE), dtype=np.int64)
-        ai[:, kern.AI_LOT_NUM] = [a for a, _ in self.lots]
-        ai[:, kern.AI_LOT_EXP] = [b for _, b in self.lots]
-        ai[:, kern.AI_TICK_NUM] = [a for a, _ in self.ticks]
-        ai[:, kern.AI_TICK_EXP] = [b for _, b in self.ticks]
-        ai[:, kern.AI_UNIT_SCALE] = self.unit_scale
-        ai[:, kern.AI_ORDER] = self.order
-        af = np.zeros((n, kern.AF_SIZE))
+        ai = np.zeros((n, lay.AI_SIZE), dtype=np.int64)
+        ai[:, lay.AI_LOT_NUM] = [a for a, _ in self.lots]
+        ai[:, lay.AI_LOT_EXP] = [b for _, b in self.lots]
+        ai[:, lay.AI_TICK_NUM] = [a for a, _ in self.ticks]
+        ai[:, lay.AI_TICK_EXP] = [b for _, b in self.ticks]
+        ai[:, lay.AI_UNIT_SCALE] = self.unit_scale
+        ai[:, lay.AI_ORDER] = self.order
+        af = np.zeros((n, lay.AF_SIZE))
         for i, (tiers, tick) in enumerate(zip(self.tiers, self.steps[1], strict=True)):
-            ai[i, kern.AI_TIER_N] = len(tiers)
+            ai[i, lay.AI_TIER_N] = len(tiers)
             for k, (start, step) in enumerate(tiers):
-                ai[i, kern.AI_TIER_M + k] = int(step / tick)  # a whole number (checked)
-                af[i, kern.AF_TIER_FROM + k] = float(start)
-        af[:, kern.AF_LOT] = [float(d) for d in self.steps[0]]
-        af[:, kern.AF_MULT] = self.multipliers
-        af[:, kern.AF_LAST] = np.nan
+                ai[i, lay.AI_TIER_M + k] = int(step / tick)  # a whole number (checked)
+                af[i, lay.AF_TIER_FROM + k] = float(start)
+        af[:, lay.AF_LOT] = [float(d) for d in self.steps[0]]
+        af[:, lay.AF_MULT] = self.multipliers
+        af[:, lay.AF_LAST] = np.nan
         state = State(
             ai=ai,
             af=af,
             pend=np.zeros((n, 2 * MAX_PENDING), dtype=np.int64),
-            acct=np.zeros(kern.ACCT_SIZE, dtype=np.int64),
-            money=np.zeros(kern.MONEY_SIZE),
+            acct=np.zeros(lay.ACCT_SIZE, dtype=np.int64),
+            money=np.zeros(lay.MONEY_SIZE),
         )
         self.reset(state)
         return state
@@ -162,20 +162,20 @@ class Setup:
     def reset(self, state: State) -> None:
         """Put ``state`` back to the start of a run (a sweep reuses one state)."""
         ai, af, acct, money = state.ai, state.af, state.acct, state.money
-        ai[:, kern.AI_POS] = 0
-        ai[:, kern.AI_PEND_N] = 0
-        af[:, kern.AF_POS] = 0.0
-        af[:, kern.AF_LAST] = np.nan
-        af[:, kern.AF_MV] = 0.0
+        ai[:, lay.AI_POS] = 0
+        ai[:, lay.AI_PEND_N] = 0
+        af[:, lay.AF_POS] = 0.0
+        af[:, lay.AF_LAST] = np.nan
+        af[:, lay.AF_MV] = 0.0
         acct[:] = 0
-        acct[kern.ACCT_CASH_UNITS] = self.cash_units
-        acct[kern.ACCT_EXACT] = int(self.exact)
-        acct[kern.ACCT_STATE] = self.trading_state
-        acct[kern.ACCT_CASH_EXP] = self.cash_exp
-        acct[kern.ACCT_FEE_SCALE] = 10 ** (self.cash_exp - 8)
-        acct[kern.ACCT_FILL_CLOSE] = int(self.fill_close)
-        acct[kern.ACCT_PER_ASSET] = int(self.per_asset)
-        acct[kern.ACCT_ALLOW_SHORT] = int(self.allow_short)
+        acct[lay.ACCT_CASH_UNITS] = self.cash_units
+        acct[lay.ACCT_EXACT] = int(self.exact)
+        acct[lay.ACCT_STATE] = self.trading_state
+        acct[lay.ACCT_CASH_EXP] = self.cash_exp
+        acct[lay.ACCT_FEE_SCALE] = 10 ** (self.cash_exp - 8)
+        acct[lay.ACCT_FILL_CLOSE] = int(self.fill_close)
+        acct[lay.ACCT_PER_ASSET] = int(self.per_asset)
+        acct[lay.ACCT_ALLOW_SHORT] = int(self.allow_short)
         money[:] = [
             float(self.cash),
             -np.inf,
@@ -252,8 +252,8 @@ def records(shape: tuple[int, ...], decisions: int) -> Records:
     k = max(decisions, 1)
     return Records(
         equity=np.empty(shape[0]),
-        oi=np.empty((kern.O_SIZE, k), dtype=np.int64),
+        oi=np.empty((lay.O_SIZE, k), dtype=np.int64),
         oq=np.empty(k),
-        fi=np.empty((kern.F_SIZE, k), dtype=np.int64),
-        ff=np.empty((kern.FF_SIZE, k)),
+        fi=np.empty((lay.F_SIZE, k), dtype=np.int64),
+        ff=np.empty((lay.FF_SIZE, k)),
     )

@@ -23,7 +23,7 @@ from alphaforge.data.feed_events import span_rank
 from alphaforge.data.timeframes import parse_timeframe
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.instruments import Instrument
-from alphaforge.research import _kernel as kern
+from alphaforge.research import _layout as lay
 from alphaforge.research._inputs import panel_of
 from alphaforge.research._setup import Setup
 from alphaforge.research.signals import (
@@ -340,5 +340,5 @@ class VectorEvaluator:
         weights = VECTOR_STRATEGIES[self.strategy](self._close, params, self.first)
         w = np.ascontiguousarray(np.asarray(weights, dtype=np.float64)[self.first :])
         rec, state = simulate_panel(self._panel, w, self._setup)
-        still_open = int(np.count_nonzero(state.ai[:, kern.AI_POS]))
-        return rec.equity, int(state.acct[kern.ACCT_ENTRIES]) - still_open
+        still_open = int(np.count_nonzero(state.ai[:, lay.AI_POS]))
+        return rec.equity, int(state.acct[lay.ACCT_ENTRIES]) - still_open

@@ -21,7 +21,7 @@ from alphaforge.domain.enums import AssetClass, LiquiditySide
 from alphaforge.domain.instruments import Instrument
 from alphaforge.execution.costs import BpsCommission
 from alphaforge.execution.slippage import SlippageBps, aggressive_price
-from alphaforge.research._kernel import (
+from alphaforge.research._layout import (
     DENIED,
     ERR_CLOSE,
     ERR_OPEN,

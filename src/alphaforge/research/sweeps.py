@@ -29,7 +29,7 @@ import pandas as pd
 
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.indicators import rsi, sma
-from alphaforge.research import _kernel as kern
+from alphaforge.research import _layout as lay
 from alphaforge.research._grid import kernel, step_range
 from alphaforge.research._inputs import PanelLike, StepLike, TiersLike, panel_of, positive
 from alphaforge.research._kernel import simulate
@@ -214,8 +214,8 @@ def sweep(
                 "total_return": total,
                 "sharpe": sharpe,
                 "max_drawdown": drawdown,
-                "trades": int(acct[kern.ACCT_ENTRIES]),
-                "fills": int(acct[kern.ACCT_FILLS]),
+                "trades": int(acct[lay.ACCT_ENTRIES]),
+                "fills": int(acct[lay.ACCT_FILLS]),
                 "final_equity": float(rec.equity[-1]),
             }
         )

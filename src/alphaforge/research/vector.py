@@ -43,7 +43,7 @@ import pandas as pd
 from alphaforge.domain.enums import LiquiditySide, OrderSide
 from alphaforge.domain.errors import InvalidValueError
 from alphaforge.domain.fills import Fill
-from alphaforge.research import _kernel as kern
+from alphaforge.research import _layout as lay
 from alphaforge.research._grid import step_range
 from alphaforge.research._inputs import (
     FloatArray,
@@ -55,7 +55,8 @@ from alphaforge.research._inputs import (
     aligned,
     panel_of,
 )
-from alphaforge.research._kernel import MAX_PENDING, Records, State, simulate
+from alphaforge.research._kernel import simulate
+from alphaforge.research._layout import MAX_PENDING, Records, State
 from alphaforge.research._setup import Setup, count_decisions, records
 from alphaforge.research.reference import simulate_reference
 from alphaforge.research.signals import signals_to_weights
@@ -371,16 +372,16 @@ def run_vector(
         rec, state = simulate_panel(panel, w, setup)
         acct = state.acct
         counts = (
-            int(acct[kern.ACCT_ORDERS]),
-            int(acct[kern.ACCT_FILLS]),
-            int(acct[kern.ACCT_ENTRIES]),
+            int(acct[lay.ACCT_ORDERS]),
+            int(acct[lay.ACCT_FILLS]),
+            int(acct[lay.ACCT_ENTRIES]),
             (
-                int(acct[kern.ACCT_ERROR]),
-                int(acct[kern.ACCT_ERROR_T]),
-                int(acct[kern.ACCT_ERROR_I]),
+                int(acct[lay.ACCT_ERROR]),
+                int(acct[lay.ACCT_ERROR_T]),
+                int(acct[lay.ACCT_ERROR_I]),
             ),
         )
-        exact = bool(acct[kern.ACCT_EXACT])
+        exact = bool(acct[lay.ACCT_EXACT])
     elif implementation == "python":
         rec = records(panel.close.shape, count_decisions(w))
         counts = simulate_reference(panel.open, panel.close, w, setup.reference(), rec)
@@ -401,13 +402,13 @@ def simulate_panel(panel: Panel, weights: FloatArray, setup: Setup) -> tuple[Rec
     rec, state = records(panel.close.shape, min(guess, panel.close.size)), setup.state()
     with step_range():
         simulate(panel.open, panel.close, weights, state, rec)
-    if state.acct[kern.ACCT_ERROR] == kern.ERR_ROOM:
+    if state.acct[lay.ACCT_ERROR] == lay.ERR_ROOM:
         rec, state = records(panel.close.shape, count_decisions(weights)), setup.state()
         with step_range():
             simulate(panel.open, panel.close, weights, state, rec)
     acct = state.acct
     _raise_error(
-        (int(acct[kern.ACCT_ERROR]), int(acct[kern.ACCT_ERROR_T]), int(acct[kern.ACCT_ERROR_I])),
+        (int(acct[lay.ACCT_ERROR]), int(acct[lay.ACCT_ERROR_T]), int(acct[lay.ACCT_ERROR_I])),
         panel,
     )
     return rec, state
@@ -420,18 +421,18 @@ def _raise_error(error: tuple[int, int, int], panel: Panel) -> None:
     where = f"{panel.symbols[i]} at bar {t}" + (
         "" if panel.stamps is None else f" ({panel.stamps[t].isoformat()})"
     )
-    if code == kern.ERR_PENDING:
+    if code == lay.ERR_PENDING:
         raise InvalidValueError(
             f"more than {MAX_PENDING} orders waited for the next bar of {where}: a weight was "
             "given again and again while the asset had no bars"
         )
-    if code == kern.ERR_TARGET:
+    if code == lay.ERR_TARGET:
         raise InvalidValueError(
             f"the target of {where} is not a finite number: a close or a weight is out of range"
         )
-    if code == kern.ERR_WEIGHT:
+    if code == lay.ERR_WEIGHT:
         raise InvalidValueError(f"weight of {where} is infinite: weights are numbers or NaN")
-    if code == kern.ERR_CLOSE:
+    if code == lay.ERR_CLOSE:
         raise InvalidValueError(
             f"close of {where} is {float(panel.close[t, i])!r}: closes must be finite and > 0 "
             "(NaN = no bar)"
@@ -453,23 +454,23 @@ def _result(
     n_o, n_f = counts[0], counts[1]
     fi, ff, oi = rec.fi[:, :n_f], rec.ff[:, :n_f], rec.oi[:, :n_o]
     fills = VectorFills(
-        fi[kern.F_T],
-        fi[kern.F_ASSET],
-        fi[kern.F_SIDE],
-        ff[kern.FF_QTY],
-        ff[kern.FF_PRICE],
-        ff[kern.FF_FEE],
-        fi[kern.F_ORDER],
-        ff[kern.FF_CASH],
-        ff[kern.FF_POS],
+        fi[lay.F_T],
+        fi[lay.F_ASSET],
+        fi[lay.F_SIDE],
+        ff[lay.FF_QTY],
+        ff[lay.FF_PRICE],
+        ff[lay.FF_FEE],
+        fi[lay.F_ORDER],
+        ff[lay.FF_CASH],
+        ff[lay.FF_POS],
     )
     orders = VectorOrders(
-        oi[kern.O_T],
-        oi[kern.O_ASSET],
-        oi[kern.O_SIDE],
+        oi[lay.O_T],
+        oi[lay.O_ASSET],
+        oi[lay.O_SIDE],
         rec.oq[:n_o],
-        oi[kern.O_STATUS],
-        oi[kern.O_REASON],
+        oi[lay.O_STATUS],
+        oi[lay.O_REASON],
     )
     return VectorResult(
         equity=rec.equity,
